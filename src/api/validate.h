@@ -59,4 +59,28 @@ int parse_boolish(const char *s);
 /* Number of UTF-8 characters in s. */
 size_t utf8_len(const char *s);
 
+/* Schema-root checks, reported without a field prefix as Nova does for
+ * errors at the root of a schema: body must be an object holding only
+ * `allowed` keys (NULL-terminated) and the `required` one (NULL = none). */
+int v_body(const json_t *body, const char *const *allowed, const char *required,
+           struct cerr *err);
+/* `key` missing from the object named `field`:
+ * "Invalid input for field/attribute <field>. Value: <obj>. '<key>' is a required property" */
+int v_required_in(const json_t *obj, const char *field, const char *key, struct cerr *err);
+/* Query parameters outside `allowed` (Nova's additionalProperties false,
+ * 2.75+): 400 "Additional properties are not allowed ('x' was unexpected)". */
+struct http_request;
+int vq_only(const struct http_request *req, const char *const *allowed, struct cerr *err);
+
+/* fqdn (2.74 host/hypervisor_hostname, 2.94+ hostname): string 1-255 of
+ * [a-zA-Z0-9-._]. */
+int v_fqdn(const json_t *v, const char *field, struct cerr *err);
+/* hostname 2.90-2.93: one DNS label, 2-63 characters,
+ * ^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$. */
+int v_hostname(const json_t *v, const char *field, struct cerr *err);
+/* A JSON array of at most max_items (-1 = no limit): "[...] is too long". */
+int v_array(const json_t *v, const char *field, int max_items, struct cerr *err);
+/* A string among values (NULL-terminated): "'x' is not one of ['a', 'b']". */
+int v_enum(const json_t *v, const char *field, const char *const *values, struct cerr *err);
+
 #endif
