@@ -2,7 +2,7 @@
  * IPAM over the configured IPv4 (and optional IPv6) CIDR.
  *
  * Addresses are allocated when a server is created, in the API's create
- * transaction, so a taken fixed_ip is refused (409) before 202; they are
+ * transaction, so a taken fixed_ip is refused (400) before 202; they are
  * released when the server is deleted. */
 #ifndef CIRRUS_NETWORK_H
 #define CIRRUS_NETWORK_H
@@ -25,8 +25,9 @@ int network_default(struct db *db, char id[40], char label[64], struct cerr *err
 int network_validate(struct db *db, const json_t *requested, struct cerr *err);
 /* Allocates addresses for a server (inside the caller's transaction):
  * "auto" or NULL -> one IPv4 (+ one IPv6 if configured) on the default
- * network; "none" -> nothing; a list -> as asked. 409 when a requested
- * fixed_ip is taken, 409/403 when the network is full. */
+ * network; "none" -> nothing; a list -> as asked. 400 when a requested
+ * fixed_ip is taken (nova servers.py maps FixedIpAlreadyInUse to 400),
+ * 403 when the network is full. */
 int network_allocate(struct db *db, const char *instance_uuid, const json_t *requested,
                      struct cerr *err);
 int network_release(struct db *db, const char *instance_uuid);

@@ -22,4 +22,16 @@ int quota_check_metadata(const struct cirrus_config *cfg, int64_t items, struct 
 int quota_check_personality(const struct cirrus_config *cfg, int64_t files,
                             int64_t max_path_len, int64_t max_content_bytes, struct cerr *err);
 
+/* key_pairs, counted per user as Nova does: 403 "Quota exceeded, too
+ * many key pairs." when one more would not fit. */
+int quota_check_keypairs(struct db *db, const struct cirrus_config *cfg, const char *user_id,
+                         struct cerr *err);
+
+/* What a project uses, for GET /limits. */
+struct quota_usage {
+    int64_t instances, cores, ram_mb, server_groups;
+};
+int quota_usage_get(struct db *db, const char *project_id, struct quota_usage *out,
+                    struct cerr *err);
+
 #endif

@@ -22,4 +22,18 @@ void keypair_clear(struct keypair *k);
 int store_keypair_get(struct db *db, const char *user_id, const char *name,
                       struct keypair *out, struct cerr *err);
 
+/* A user's keypairs ordered by name, after `marker` (a name; NULL = from
+ * the start; unknown -> 400 "Marker <m> could not be found."), at most
+ * limit (> 0). Caller frees with keypair_list_free(). */
+int store_keypair_list(struct db *db, const char *user_id, const char *marker, int limit,
+                       struct keypair **out, int *count, struct cerr *err);
+void keypair_list_free(struct keypair *list, int count);
+/* How many keypairs the user has (key_pairs quota); -1 on error. */
+int64_t store_keypair_count(struct db *db, const char *user_id);
+/* Inserts k (id and created_at filled here); 409 "Key pair '<name>' already exists." */
+int store_keypair_insert(struct db *db, struct keypair *k, struct cerr *err);
+/* 404 "Keypair <name> not found for user <user_id>" when absent. */
+int store_keypair_delete(struct db *db, const char *user_id, const char *name,
+                         struct cerr *err);
+
 #endif

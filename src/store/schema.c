@@ -164,6 +164,8 @@ static const struct store_migration network_m[] = {
      "  PRIMARY KEY (network_id, version, addr_index));"
      "CREATE INDEX fixed_ips_instance ON fixed_ips (instance_uuid);"
      "CREATE INDEX fixed_ips_address ON fixed_ips (address);"},
+    /* MACs are random: allocation checks a new one is unused. */
+    {2, "CREATE INDEX fixed_ips_mac ON fixed_ips (mac);"},
 };
 
 static const struct store_migration task_m[] = {

@@ -23,6 +23,10 @@ struct conn {
 };
 
 static __thread struct conn *tl_conn;
+/* Threads we do not own (libmicrohttpd's pool) never call store_thread_done;
+ * the key's destructor closes their connection when they exit. */
+static pthread_key_t conn_key;
+static pthread_once_t conn_key_once = PTHREAD_ONCE_INIT;
 
 static struct conn *conn_open(struct cerr *err)
 {
@@ -45,6 +49,9 @@ static void conn_close(struct conn *c)
     free(c);
 }
 
+static void conn_destroy(void *p) { conn_close(p); }
+static void conn_key_init(void) { pthread_key_create(&conn_key, conn_destroy); }
+
 struct db *store_db(void)
 {
     if (!tl_conn) {
@@ -54,12 +61,16 @@ struct db *store_db(void)
             log_error("%s", err.message);
             return NULL;
         }
+        pthread_once(&conn_key_once, conn_key_init);
+        pthread_setspecific(conn_key, tl_conn);
     }
     return tl_conn->db;
 }
 
 void store_thread_done(void)
 {
+    if (tl_conn)
+        pthread_setspecific(conn_key, NULL);
     conn_close(tl_conn);
     tl_conn = NULL;
 }

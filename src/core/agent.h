@@ -1,0 +1,71 @@
+/* agent.h - the contract inside the background runtime: worker.c runs the
+ * threads and the task loop, conductor.c and compute.c say what one task
+ * does, host.c names the local hosts. Not used outside src/core/. */
+#ifndef CIRRUS_AGENT_H
+#define CIRRUS_AGENT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "store/host.h"
+#include "store/server.h"
+#include "store/task.h"
+#include "util/config.h"
+#include "util/err.h"
+#include "virt/driver.h"
+
+/* One worker thread: the conductor (host "" and no driver) or the compute
+ * agent of one local host. */
+struct agent {
+    const struct cirrus_config *cfg;
+    char host[HOST_NAME_LEN];          /* "" = conductor */
+    char owner[TASK_OWNER_LEN];        /* tasks.owner while this agent runs one */
+    const struct virt_driver *driver;  /* compute agents only */
+    struct virt_host *vh;
+    pthread_t thread;
+    bool started;
+    pthread_cond_t wake;               /* signalled by kicks aimed at this queue */
+    uint64_t kicks, seen_kick;         /* guarded by the worker lock */
+    int64_t last_heartbeat;
+};
+
+/* Action event names, as Nova records them (os-instance-actions). */
+#define EV_SCHEDULE "conductor_schedule_and_build_instances"
+#define EV_BUILD    "compute__do_build_and_run_instance"
+#define EV_DELETE   "compute_terminate_instance"
+
+/* --- host.c --- */
+/* Compute hosts this process runs (0 for role api). */
+int host_local_count(const struct cirrus_config *cfg);
+/* The name of local host i (0-based): "<host>" alone, "<host>-<i+1>" of many. */
+void host_local_name(const struct cirrus_config *cfg, int i, char *out, size_t len);
+
+/* --- conductor.c / compute.c: run one claimed task ---
+ * 0: the task is settled (finished, failed or handed on) and committed.
+ * -1: a store failure, nothing committed; the worker retries the task. */
+int conductor_run(struct agent *a, const struct task *t, struct cerr *err);
+int compute_run(struct agent *a, const struct task *t, struct cerr *err);
+/* Puts the instances the store places on this host back under the
+ * driver's management after a restart. */
+void compute_init_instances(struct agent *a);
+
+/* --- worker.c --- */
+/* Wakes the local agent of one queue (host NULL or "" = the conductor);
+ * nothing when that queue is served by another process. */
+void worker_kick_queue(const char *host);
+/* Settles a task that cannot succeed: task failed, its server in error
+ * with a fault (message), its action finished with "Error". One
+ * transaction. */
+int worker_task_give_up(struct db *db, const struct task *t, const char *message);
+
+/* --- shared by conductor.c and compute.c (compute.c) --- */
+/* Loads a live server: 1 found, 0 gone (deleted), -1 store error. */
+int agent_load_server(struct db *db, const char *uuid, struct server **out, struct cerr *err);
+/* In a transaction: finishes the task alone (its server went away or
+ * moved on, e.g. a delete overtook a build). */
+int agent_finish_only(struct db *db, const struct task *t, struct cerr *err);
+
+#endif
