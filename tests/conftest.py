@@ -1,8 +1,13 @@
-"""Fixtures for the HTTP API tests: a real cirrusd per test session.
+"""Fixtures for the HTTP API and client tests: a real cirrusd per test session.
 
 The binary is $CIRRUSD (default build/release/cirrusd). Each daemon gets a
 free loopback port and a temporary data dir. `admin` and `demo` are clients
 holding project-scoped tokens of the bootstrap users.
+
+Sanitizers: under the ASan+UBSan build a daemon reports leaks and undefined
+behaviour in its log, not in its exit status alone. Every Daemon scans the
+part of the log it wrote when it stops; a report fails the fixture that owned
+it and, through pytest_sessionfinish, the whole run.
 """
 import json
 import os
@@ -19,6 +24,17 @@ import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "reference" / "nova-api-samples"
+
+# What ASan, LSan and UBSan print when they find something.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "AddressSanitizer:DEADLYSIGNAL")
+# Reports found by any Daemon during the session: (binary args, log excerpt).
+SANITIZER_REPORTS = []
+# Defaults for a daemon started outside `make` (the Makefile sets its own).
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=0",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+}
 
 
 def free_port():
@@ -39,13 +55,27 @@ class Daemon:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
         self.log_path = os.path.join(self.data_dir, "cirrusd.log")
+        self.log_start = 0              # this run's part of a log shared by restarts
+        self.sanitizer_report = None    # log excerpt when ASan/UBSan spoke
+
+    @property
+    def clouds_yaml(self):
+        """The clouds.yaml cirrusd writes at start-up (clouds cirrus-admin, cirrus-demo)."""
+        return os.path.join(self.data_dir, "clouds.yaml")
 
     def start(self):
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [self.binary, "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{self.port}",
-             *self.extra],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        try:
+            self.log_start = os.path.getsize(self.log_path)
+        except OSError:
+            self.log_start = 0
+        env = dict(os.environ)
+        for k, v in SANITIZER_ENV.items():
+            env.setdefault(k, v)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [self.binary, "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{self.port}",
+                 *self.extra],
+                stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env)
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -64,16 +94,37 @@ class Daemon:
             return ""
 
     def stop(self, sig=signal.SIGTERM):
+        """Stops the daemon (if still running) and returns its exit status.
+        A leak is reported by LSan at exit, so the check comes after wait()."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.proc.wait(timeout=20)
+                self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
         rc = self.proc.returncode if self.proc else 0
+        if self.proc:
+            self.check_sanitizers()
         self.proc = None
         return rc
+
+    def check_sanitizers(self):
+        """Looks for sanitizer reports in what this run wrote to the log."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self.log_start)
+                text = f.read().decode(errors="replace")
+        except OSError:
+            return None
+        hits = [i for i in (text.find(m) for m in SANITIZER_MARKERS) if i >= 0]
+        if not hits:
+            return None
+        start = text.rfind("\n", 0, min(hits)) + 1      # from the report's first line
+        self.sanitizer_report = text[start:start + 8000]
+        SANITIZER_REPORTS.append((" ".join(self.extra) or "(default flags)",
+                                  self.sanitizer_report))
+        return self.sanitizer_report
 
     def cleanup(self):
         self.stop()
@@ -182,11 +233,23 @@ def first_image(client):
     return r.json()["images"][0]["id"]
 
 
+def fail_on_sanitizer(daemons):
+    reports = [d.sanitizer_report for d in daemons if d.sanitizer_report]
+    if reports:
+        pytest.fail("cirrusd sanitizer report:\n" + "\n----\n".join(reports), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def daemon():
-    d = Daemon().start()
+    d = Daemon()
+    try:
+        d.start()
+    except Exception:
+        d.cleanup()
+        raise
     yield d
     d.cleanup()
+    fail_on_sanitizer([d])
 
 
 @pytest.fixture(scope="session")
@@ -222,8 +285,23 @@ def spawn_cirrusd():
         return d.start()
 
     yield make
-    for d in made:
+    # Newest first: a restarted daemon shares the data dir its predecessor owns.
+    for d in reversed(made):
         d.cleanup()
+    fail_on_sanitizer(made)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A sanitizer report anywhere fails the run, even when it surfaced only
+    at the session daemon's exit (after the last test had passed)."""
+    if SANITIZER_REPORTS and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    for args, report in SANITIZER_REPORTS:
+        terminalreporter.section(f"cirrusd sanitizer report ({args})", red=True)
+        terminalreporter.write_line(report)
 
 
 def sample(path):
