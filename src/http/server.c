@@ -91,6 +91,14 @@ static void find_route(struct rctx *c)
     c->path_buf = xstrdup(rest);
     c->rr = router_match(r->api, r->method, c->path_buf, r->mv, &c->route, r->params,
                          &r->nparams);
+    if (c->rr == ROUTER_NOT_FOUND && r->api == API_ROOT && strcmp(r->method, "GET") == 0) {
+        /* every other unversioned GET gets the 300 choices document */
+        free(c->path_buf);
+        c->path_buf = xstrdup("/");
+        c->rr = router_match(r->api, r->method, c->path_buf, r->mv, &c->route, r->params,
+                             &r->nparams);
+        return;
+    }
     if (c->rr != ROUTER_NOT_FOUND || r->api != API_COMPUTE)
         return;
     /* /v2.1/{project_id}/servers: retry without the project segment. */

@@ -137,8 +137,7 @@ def test_instances_quota_message(spawn_cirrusd):
         if not _servers_available(c):
             pytest.skip("servers API not available in this build")
         image = c.get("/image/v2/images").json()["images"][0]["id"]
-        r = c.post("/servers", {"server": {"name": "q", "flavorRef": "3", "imageRef": image,
-                                           "networks": "auto"}})
+        r = c.post("/servers", {"server": {"name": "q", "flavorRef": "3", "imageRef": image}})
         assert r.status_code == 403, r.text
         assert r.json()["forbidden"]["message"] == \
             "Quota exceeded for cores: Requested 2, but already used 0 of 1 cores"
