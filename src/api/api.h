@@ -13,6 +13,7 @@ extern const struct route api_servers_list_routes[];        /* api/compute/serve
 extern const struct route api_server_ips_routes[];          /* api/compute/server_ips.c */
 extern const struct route api_servers_create_routes[];      /* api/compute/servers_create.c */
 extern const struct route api_servers_routes[];             /* api/compute/servers.c */
+extern const struct route api_server_actions_routes[];      /* api/compute/server_actions.c */
 extern const struct route api_server_metadata_routes[];     /* api/compute/server_metadata.c */
 extern const struct route api_server_tags_routes[];         /* api/compute/server_tags.c */
 extern const struct route api_flavors_routes[];             /* api/compute/flavors.c */

@@ -9,6 +9,7 @@ static const struct route *const compute_tables[] = {
     api_server_ips_routes,
     api_servers_create_routes,
     api_servers_routes,
+    api_server_actions_routes,
     api_server_metadata_routes,
     api_server_tags_routes,
     api_flavors_routes,

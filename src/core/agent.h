@@ -61,7 +61,28 @@ void worker_kick_queue(const char *host);
  * transaction. */
 int worker_task_give_up(struct db *db, const struct task *t, const char *message);
 
+/* One task kind and what runs it. Tables are {0}-terminated; compute.c
+ * and conductor.c consult the tables below in order. */
+struct agent_handler {
+    const char *kind;
+    int (*run)(struct agent *a, const struct task *t, struct cerr *err);
+};
+extern const struct agent_handler compute_power_handlers[];     /* compute_power.c */
+extern const struct agent_handler compute_rescue_handlers[];    /* compute_rescue.c */
+extern const struct agent_handler compute_migrate_handlers[];   /* compute_migrate.c */
+extern const struct agent_handler conductor_migrate_handlers[]; /* conductor_migrate.c */
+
 /* --- shared by conductor.c and compute.c (compute.c) --- */
+/* Commits when ok, else rolls back; -1 with err (a store failure when
+ * err is still empty). */
+int agent_commit_or_fail(struct db *db, bool ok, struct cerr *err, const char *what);
+/* The driver's view of a server row (metadata borrowed, may be NULL). */
+void agent_instance_of(const struct server *s, const json_t *metadata, struct virt_instance *vi);
+/* Re-reads the row inside the caller's transaction: 1 still in
+ * expect_task (NULL = any), 0 it moved on (deleted, or another operation
+ * took over), -1 store error. *out is the row when 1. */
+int agent_still_in(struct db *db, const char *uuid, const char *expect_task,
+                   struct server **out, struct cerr *err);
 /* Loads a live server: 1 found, 0 gone (deleted), -1 store error. */
 int agent_load_server(struct db *db, const char *uuid, struct server **out, struct cerr *err);
 /* In a transaction: finishes the task alone (its server went away or

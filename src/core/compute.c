@@ -41,8 +41,7 @@ int agent_finish_only(struct db *db, const struct task *t, struct cerr *err)
     return 0;
 }
 
-/* Commits, or rolls back and reports a store failure. */
-static int commit_or_fail(struct db *db, bool ok, struct cerr *err, const char *what)
+int agent_commit_or_fail(struct db *db, bool ok, struct cerr *err, const char *what)
 {
     if (ok && db_commit(db) == 0)
         return 0;
@@ -52,7 +51,7 @@ static int commit_or_fail(struct db *db, bool ok, struct cerr *err, const char *
     return -1;
 }
 
-static void instance_of(const struct server *s, const json_t *metadata, struct virt_instance *vi)
+void agent_instance_of(const struct server *s, const json_t *metadata, struct virt_instance *vi)
 {
     virt_instance_init(vi, s->id, s->uuid);
     str_copy(vi->display_name, sizeof(vi->display_name), s->name);
@@ -65,9 +64,7 @@ static void instance_of(const struct server *s, const json_t *metadata, struct v
     vi->metadata = metadata;
 }
 
-/* Re-reads the row inside the transaction: 1 still in expect_task, 0 it
- * moved on (deleted, or another operation took over), -1 store error. */
-static int still_in(struct db *db, const char *uuid, const char *expect_task,
+int agent_still_in(struct db *db, const char *uuid, const char *expect_task,
                     struct server **out, struct cerr *err)
 {
     int rc = agent_load_server(db, uuid, out, err);
@@ -86,7 +83,7 @@ static int spawn_succeeded(struct db *db, const struct task *t, struct cerr *err
     struct server *s = NULL;
     if (db_begin(db) < 0)
         return cerr_internal(err, "spawn commit");
-    int rc = still_in(db, t->instance_uuid, "spawning", &s, err);
+    int rc = agent_still_in(db, t->instance_uuid, "spawning", &s, err);
     bool ok = rc >= 0;
     if (rc == 1) {
         s->launched_at = clock_now_us();
@@ -100,7 +97,7 @@ static int spawn_succeeded(struct db *db, const struct task *t, struct cerr *err
     }
     ok = ok && store_task_finish(db, t->id) == 0;
     server_free(s);
-    return commit_or_fail(db, ok, err, "spawn commit");
+    return agent_commit_or_fail(db, ok, err, "spawn commit");
 }
 
 /* Nova's BuildAbortException path: error state with a fault, the host's
@@ -115,7 +112,7 @@ static int spawn_failed(struct db *db, const struct task *t, const struct cerr *
              why->message);
     if (db_begin(db) < 0)
         return cerr_internal(err, "spawn failure commit");
-    int rc = still_in(db, t->instance_uuid, "spawning", &s, err);
+    int rc = agent_still_in(db, t->instance_uuid, "spawning", &s, err);
     bool ok = rc >= 0;
     if (rc == 1) {
         struct host_usage u;
@@ -135,7 +132,7 @@ static int spawn_failed(struct db *db, const struct task *t, const struct cerr *
     server_free(s);
     if (ok)
         log_warn("%s", msg);
-    return commit_or_fail(db, ok, err, "spawn failure commit");
+    return agent_commit_or_fail(db, ok, err, "spawn failure commit");
 }
 
 static int do_spawn(struct agent *a, const struct task *t, struct cerr *err)
@@ -154,7 +151,7 @@ static int do_spawn(struct agent *a, const struct task *t, struct cerr *err)
     net = network_addresses(db, s->uuid, true);
     files = json_loads(s->personality ? s->personality : "[]", 0, NULL);
     struct virt_instance vi;
-    instance_of(s, md, &vi);
+    agent_instance_of(s, md, &vi);
     struct virt_boot boot = {
         .network_info = net, .user_data = s->user_data, .injected_files = files,
         .admin_password = json_string_value(json_object_get(args, "admin_password")),
@@ -198,7 +195,7 @@ static int delete_failed(struct db *db, const struct task *t, const struct cerr 
         }
     }
     ok = ok && store_task_finish(db, t->id) == 0;
-    return commit_or_fail(db, ok, err, "delete failure commit");
+    return agent_commit_or_fail(db, ok, err, "delete failure commit");
 }
 
 static int delete_succeeded(struct db *db, const struct task *t, struct cerr *err)
@@ -206,7 +203,7 @@ static int delete_succeeded(struct db *db, const struct task *t, struct cerr *er
     struct server *s = NULL;
     if (db_begin(db) < 0)
         return cerr_internal(err, "delete commit");
-    int rc = still_in(db, t->instance_uuid, NULL, &s, err);
+    int rc = agent_still_in(db, t->instance_uuid, NULL, &s, err);
     bool ok = rc >= 0;
     if (rc == 1) {
         struct host_usage u;
@@ -220,7 +217,7 @@ static int delete_succeeded(struct db *db, const struct task *t, struct cerr *er
     }
     ok = ok && store_task_finish(db, t->id) == 0;
     server_free(s);
-    return commit_or_fail(db, ok, err, "delete commit");
+    return agent_commit_or_fail(db, ok, err, "delete commit");
 }
 
 static int do_delete(struct agent *a, const struct task *t, struct cerr *err)
@@ -237,7 +234,7 @@ static int do_delete(struct agent *a, const struct task *t, struct cerr *err)
         store_action_event_start(db, s->uuid, t->request_id, EV_DELETE, a->host);
     store_server_metadata(db, s->uuid, &md);
     struct virt_instance vi;
-    instance_of(s, md, &vi);
+    agent_instance_of(s, md, &vi);
     struct cerr why = {0};
     if (a->driver->destroy(a->vh, &vi, &why) == 0)
         rc = delete_succeeded(db, t, err);
@@ -251,21 +248,28 @@ cleanup:
 
 /* --- dispatch and start-up --- */
 
-static const struct {
-    const char *kind;
-    int (*run)(struct agent *a, const struct task *t, struct cerr *err);
-} handlers[] = {
+static const struct agent_handler compute_build_handlers[] = {
     { TASK_SPAWN, do_spawn },
     { TASK_DELETE, do_delete },
+    { 0 }
+};
+
+static const struct agent_handler *const compute_tables[] = {
+    compute_build_handlers,
+    compute_power_handlers,
+    compute_rescue_handlers,
+    compute_migrate_handlers,
+    NULL,
 };
 
 int compute_run(struct agent *a, const struct task *t, struct cerr *err)
 {
     if (!store_db())
         return cerr_internal(err, "no database connection");
-    for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-        if (strcmp(handlers[i].kind, t->kind) == 0)
-            return handlers[i].run(a, t, err);
+    for (int i = 0; compute_tables[i]; i++)
+        for (const struct agent_handler *h = compute_tables[i]; h->kind; h++)
+            if (strcmp(h->kind, t->kind) == 0)
+                return h->run(a, t, err);
     char msg[HOST_NAME_LEN + 96];
     snprintf(msg, sizeof(msg), "compute host %s has no handler for task kind %s", a->host,
              t->kind);

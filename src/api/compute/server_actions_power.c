@@ -1,0 +1,6 @@
+/* server_actions_power.c - (being written) */
+#include "api/compute/server_actions.h"
+
+const struct server_action server_actions_power[] = {
+    { 0 }
+};
