@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "util/err.h"
 
 struct db;
@@ -79,6 +81,11 @@ int64_t db_run(struct db *db, const char *sql, const char *types, ...);
 /* Like db_run for a statement that returns one integer (COUNT, RETURNING
  * id). Returns 1 with *out set, 0 when no row, -1 on error. */
 int db_query_int(struct db *db, int64_t *out, const char *sql, const char *types, ...);
+
+/* The rows of sql (one text bind `arg`, or none when NULL) as JSON: with
+ * pairs, {col0: col1, ...}; without, [col0, ...]. 0 with *out (new
+ * reference), -1 on store errors. */
+int db_query_json(struct db *db, const char *sql, const char *arg, bool pairs, json_t **out);
 
 /* Transactions: BEGIN IMMEDIATE on SQLite so writers queue instead of
  * deadlocking on lock upgrade. Nesting is not supported. */

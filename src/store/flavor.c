@@ -53,16 +53,10 @@ int store_flavor_get(struct db *db, const char *flavorid, struct flavor *out, st
 
 json_t *store_flavor_extra_specs(struct db *db, const char *flavorid)
 {
-    json_t *specs = json_object();
-    struct db_stmt *st = db_prep(db, "SELECT key, value FROM flavor_extra_specs "
-                                     "WHERE flavorid = ? ORDER BY key");
-    if (!st)
-        return specs;
-    db_bind_text(st, 1, flavorid);
-    while (db_step(st) == DB_ROW)
-        json_object_set_new(specs, db_col_str(st, 0), json_string(db_col_str(st, 1)));
-    db_done(st);
-    return specs;
+    json_t *specs;
+    return db_query_json(db, "SELECT key, value FROM flavor_extra_specs "
+                             "WHERE flavorid = ? ORDER BY key", flavorid, true, &specs) == 0
+               ? specs : json_object();
 }
 
 char *store_flavor_description(struct db *db, const char *flavorid)
@@ -330,16 +324,10 @@ int store_flavor_extra_spec_delete(struct db *db, const char *flavorid, const ch
 
 json_t *store_flavor_projects(struct db *db, const char *flavorid)
 {
-    json_t *list = json_array();
-    struct db_stmt *st = db_prep(db, "SELECT project_id FROM flavor_projects "
-                                     "WHERE flavorid = ? ORDER BY project_id");
-    if (!st)
-        return list;
-    db_bind_text(st, 1, flavorid);
-    while (db_step(st) == DB_ROW)
-        json_array_append_new(list, json_string(db_col_str(st, 0)));
-    db_done(st);
-    return list;
+    json_t *list;
+    return db_query_json(db, "SELECT project_id FROM flavor_projects "
+                             "WHERE flavorid = ? ORDER BY project_id", flavorid, false,
+                         &list) == 0 ? list : json_array();
 }
 
 int store_flavor_access_add(struct db *db, const char *flavorid, const char *project_id,

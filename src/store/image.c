@@ -64,30 +64,17 @@ int store_image_get(struct db *db, const char *id, struct image *out, struct cer
 
 json_t *store_image_properties(struct db *db, const char *id)
 {
-    json_t *props = json_object();
-    struct db_stmt *st = db_prep(db, "SELECT name, value FROM image_properties "
-                                     "WHERE image_id = ? ORDER BY name");
-    if (!st)
-        return props;
-    db_bind_text(st, 1, id);
-    while (db_step(st) == DB_ROW)
-        json_object_set_new(props, db_col_str(st, 0), json_string(db_col_str(st, 1)));
-    db_done(st);
-    return props;
+    json_t *props;
+    return db_query_json(db, "SELECT name, value FROM image_properties "
+                             "WHERE image_id = ? ORDER BY name", id, true, &props) == 0
+               ? props : json_object();
 }
 
 json_t *store_image_tags(struct db *db, const char *id)
 {
-    json_t *tags = json_array();
-    struct db_stmt *st = db_prep(db, "SELECT tag FROM image_tags WHERE image_id = ? "
-                                     "ORDER BY tag");
-    if (!st)
-        return tags;
-    db_bind_text(st, 1, id);
-    while (db_step(st) == DB_ROW)
-        json_array_append_new(tags, json_string(db_col_str(st, 0)));
-    db_done(st);
-    return tags;
+    json_t *tags;
+    return db_query_json(db, "SELECT tag FROM image_tags WHERE image_id = ? ORDER BY tag", id,
+                         false, &tags) == 0 ? tags : json_array();
 }
 
 int store_image_list(struct db *db, const char *member, struct image **out, int *count,

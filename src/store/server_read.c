@@ -204,42 +204,14 @@ int store_server_get(struct db *db, const char *uuid, const char *project_id,
 
 int store_server_metadata(struct db *db, const char *uuid, json_t **out)
 {
-    struct db_stmt *st = db_prep(db, "SELECT key, value FROM instance_metadata "
-                                     "WHERE instance_uuid = ? ORDER BY key");
-    if (!st)
-        return -1;
-    json_t *md = json_object();
-    db_bind_text(st, 1, uuid);
-    int rc;
-    while ((rc = db_step(st)) == DB_ROW)
-        json_object_set_new(md, db_col_str(st, 0), json_string(db_col_str(st, 1)));
-    db_done(st);
-    if (rc < 0) {
-        json_decref(md);
-        return -1;
-    }
-    *out = md;
-    return 0;
+    return db_query_json(db, "SELECT key, value FROM instance_metadata "
+                             "WHERE instance_uuid = ? ORDER BY key", uuid, true, out);
 }
 
 int store_server_tags(struct db *db, const char *uuid, json_t **out)
 {
-    struct db_stmt *st = db_prep(db, "SELECT tag FROM instance_tags "
-                                     "WHERE instance_uuid = ? ORDER BY tag");
-    if (!st)
-        return -1;
-    json_t *tags = json_array();
-    db_bind_text(st, 1, uuid);
-    int rc;
-    while ((rc = db_step(st)) == DB_ROW)
-        json_array_append_new(tags, json_string(db_col_str(st, 0)));
-    db_done(st);
-    if (rc < 0) {
-        json_decref(tags);
-        return -1;
-    }
-    *out = tags;
-    return 0;
+    return db_query_json(db, "SELECT tag FROM instance_tags "
+                             "WHERE instance_uuid = ? ORDER BY tag", uuid, false, out);
 }
 
 /* Quota usage counts every live server of the project, whatever its
@@ -408,14 +380,9 @@ static int addr_cmp(const void *a, const void *b)
 
 static json_t *network_labels(struct db *db)
 {
-    json_t *labels = json_object();
-    struct db_stmt *st = db_prep(db, "SELECT id, label FROM networks");
-    if (!st)
-        return labels;
-    while (db_step(st) == DB_ROW)
-        json_object_set_new(labels, db_col_str(st, 0), json_string(db_col_str(st, 1)));
-    db_done(st);
-    return labels;
+    json_t *labels;
+    return db_query_json(db, "SELECT id, label FROM networks", NULL, true, &labels) == 0
+               ? labels : json_object();
 }
 
 static struct server_addr *addr_finish(struct kv_acc *a, const char *arena, const json_t *labels,

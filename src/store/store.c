@@ -170,6 +170,30 @@ int db_query_int(struct db *db, int64_t *out, const char *sql, const char *types
     return rc;
 }
 
+int db_query_json(struct db *db, const char *sql, const char *arg, bool pairs, json_t **out)
+{
+    struct db_stmt *st = db_prep(db, sql);
+    if (!st)
+        return -1;
+    json_t *j = pairs ? json_object() : json_array();
+    if (arg)
+        db_bind_text(st, 1, arg);
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (pairs)
+            json_object_set_new(j, db_col_str(st, 0), json_string(db_col_str(st, 1)));
+        else
+            json_array_append_new(j, json_string(db_col_str(st, 0)));
+    }
+    db_done(st);
+    if (rc < 0) {
+        json_decref(j);
+        return -1;
+    }
+    *out = j;
+    return 0;
+}
+
 int db_begin(struct db *db)
 {
     return g_ops->exec(db, strcmp(g_ops->name, "sqlite") == 0 ? "BEGIN IMMEDIATE" : "BEGIN");

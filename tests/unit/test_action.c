@@ -15,34 +15,14 @@
 #include <unistd.h>
 
 #include "store/action.h"
+#include "testdb.h"
 
 static char path[] = "/tmp/cirrus-test-action-XXXXXX";
 static struct db *db;
 
-static int setup(void **state)
-{
-    int fd = mkstemp(path);
-    struct cerr err;
-    close(fd);
-    if (store_init(path, &err) < 0) {
-        fprintf(stderr, "store_init: %s\n", err.message);
-        return -1;
-    }
-    db = store_db();
-    return db ? 0 : -1;
-}
+static int setup(void **state) { return testdb_open(path, &db); }
 
-static int teardown(void **state)
-{
-    char extra[sizeof(path) + 8];
-    store_shutdown();
-    unlink(path);
-    snprintf(extra, sizeof(extra), "%s-wal", path);
-    unlink(extra);
-    snprintf(extra, sizeof(extra), "%s-shm", path);
-    unlink(extra);
-    return 0;
-}
+static int teardown(void **state) { return testdb_close(path); }
 
 static void start(const char *uuid, const char *action, const char *req)
 {

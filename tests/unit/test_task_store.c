@@ -18,34 +18,14 @@
 #include "core/task.h"
 #include "store/task.h"
 #include "util/clock.h"
+#include "testdb.h"
 
 static char path[] = "/tmp/cirrus-test-tasks-XXXXXX";
 static struct db *db;
 
-static int setup(void **state)
-{
-    int fd = mkstemp(path);
-    struct cerr err;
-    close(fd);
-    if (store_init(path, &err) < 0) {
-        fprintf(stderr, "store_init: %s\n", err.message);
-        return -1;
-    }
-    db = store_db();
-    return db ? 0 : -1;
-}
+static int setup(void **state) { return testdb_open(path, &db); }
 
-static int teardown(void **state)
-{
-    char extra[sizeof(path) + 8];
-    store_shutdown();
-    unlink(path);
-    snprintf(extra, sizeof(extra), "%s-wal", path);
-    unlink(extra);
-    snprintf(extra, sizeof(extra), "%s-shm", path);
-    unlink(extra);
-    return 0;
-}
+static int teardown(void **state) { return testdb_close(path); }
 
 /* Empties the queue between tests. */
 static int clean(void **state)
