@@ -37,7 +37,7 @@ OBJS     := $(SRCS:%.c=$(B)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all cirrusd deps run test test-unit test-api test-clients bench clean asan
+.PHONY: all cirrusd deps run test test-unit test-api test-clients test-vm bench clean asan
 all: cirrusd
 cirrusd: $(B)/cirrusd
 
@@ -70,11 +70,12 @@ run: deps
 	$(MAKE) -j$(NPROC) VARIANT=release cirrusd
 	./build/release/cirrusd --data-dir ./var $(RUN_ARGS)
 
-# The whole suite, as CI runs it: sanitizer build, unit, API, client tests.
+# The whole suite, as CI runs it: sanitizer build, unit, API, client tests,
+# and real VMs under TCG (tests/vm builds the guest with tools/build-guest.sh).
 test: deps
 	$(MAKE) -j$(NPROC) VARIANT=asan cirrusd $(UNIT_BIN:build/release/%=build/asan/%)
 	$(MAKE) VARIANT=asan test-unit
-	CIRRUSD=build/asan/cirrusd $(PYTEST) tests/api tests/clients
+	CIRRUSD=build/asan/cirrusd $(PYTEST) tests/api tests/clients tests/vm
 
 test-unit: $(UNIT_BIN)
 	@set -e; n=0; for t in $(UNIT_BIN); do echo "== $$t"; \
@@ -86,6 +87,9 @@ test-api: $(B)/cirrusd
 
 test-clients: $(B)/cirrusd
 	CIRRUSD=$(B)/cirrusd $(PYTEST) tests/clients
+
+test-vm: $(B)/cirrusd
+	CIRRUSD=$(B)/cirrusd $(PYTEST) tests/vm
 
 bench: deps
 	$(MAKE) -j$(NPROC) VARIANT=release cirrusd

@@ -14,6 +14,9 @@ PKGS=(
   python3-openstackclient python3-openstacksdk
   # benchmark
   wrk procps
+  # qemu driver and its test guest (tools/build-guest.sh)
+  qemu-system-x86 qemu-utils genisoimage busybox-static cpio dosfstools syslinux
+  syslinux-common mtools kmod xz-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do

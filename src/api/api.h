@@ -23,7 +23,12 @@ extern const struct route api_keypairs_routes[];            /* api/compute/keypa
 extern const struct route api_limits_routes[];              /* api/compute/limits.c */
 extern const struct route api_extensions_routes[];          /* api/compute/extensions.c */
 extern const struct route api_instance_actions_routes[];    /* api/compute/instance_actions.c */
+extern const struct route api_server_migrations_routes[];   /* api/compute/server_migrations.c */
 extern const struct route api_images_proxy_routes[];        /* api/compute/images.c */
+extern const struct route api_hypervisors_routes[];         /* api/compute/hypervisors.c */
+extern const struct route api_services_routes[];            /* api/compute/services.c */
+extern const struct route api_availability_zones_routes[];  /* api/compute/availability_zones.c */
+extern const struct route api_migrations_routes[];          /* api/compute/migrations.c */
 extern const struct route api_image_versions_routes[];      /* api/image/versions.c */
 extern const struct route api_image_images_routes[];        /* api/image/images.c */
 extern const struct route api_image_data_routes[];          /* api/image/data.c */

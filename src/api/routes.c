@@ -20,6 +20,11 @@ static const struct route *const compute_tables[] = {
     api_extensions_routes,
     api_images_proxy_routes,
     api_instance_actions_routes,
+    api_server_migrations_routes,
+    api_hypervisors_routes,
+    api_services_routes,
+    api_availability_zones_routes,
+    api_migrations_routes,
     NULL,
 };
 static const struct route *const identity_tables[] = {

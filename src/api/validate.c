@@ -99,6 +99,11 @@ static void repr_text(const json_t *v, char *out, size_t n)
         strcpy(out + 197, "...");
 }
 
+void v_repr(const json_t *v, char *out, size_t n)
+{
+    repr_text(v, out, n);
+}
+
 /* str() of the value, as the "Value: %s" part of Nova's message shows it. */
 static void value_text(const json_t *v, char *out, size_t n)
 {

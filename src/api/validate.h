@@ -16,6 +16,10 @@
 int v_fail(struct cerr *err, const char *field, const json_t *value, const char *reason_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Python's repr() of a value as jsonschema messages quote it ('x', 1,
+ * True, None, [...], {...}), bounded to n bytes; for custom reasons. */
+void v_repr(const json_t *v, char *out, size_t n);
+
 /* Object with only the listed keys (NULL-terminated): Nova's
  * additionalProperties false -> "Additional properties are not allowed
  * ('x' was unexpected)". */

@@ -71,6 +71,8 @@ extern const struct agent_handler compute_power_handlers[];     /* compute_power
 extern const struct agent_handler compute_rescue_handlers[];    /* compute_rescue.c */
 extern const struct agent_handler compute_migrate_handlers[];   /* compute_migrate.c */
 extern const struct agent_handler conductor_migrate_handlers[]; /* conductor_migrate.c */
+extern const struct agent_handler compute_live_handlers[];      /* compute_live.c */
+extern const struct agent_handler conductor_live_handlers[];    /* conductor_live.c */
 
 /* --- shared by conductor.c and compute.c (compute.c) --- */
 /* Commits when ok, else rolls back; -1 with err (a store failure when

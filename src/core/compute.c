@@ -259,6 +259,7 @@ static const struct agent_handler *const compute_tables[] = {
     compute_power_handlers,
     compute_rescue_handlers,
     compute_migrate_handlers,
+    compute_live_handlers,
     NULL,
 };
 

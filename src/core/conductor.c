@@ -165,6 +165,9 @@ int conductor_run(struct agent *a, const struct task *t, struct cerr *err)
     for (const struct agent_handler *h = conductor_migrate_handlers; h->kind; h++)
         if (strcmp(h->kind, t->kind) == 0)
             return h->run(a, t, err);
+    for (const struct agent_handler *h = conductor_live_handlers; h->kind; h++)
+        if (strcmp(h->kind, t->kind) == 0)
+            return h->run(a, t, err);
     char msg[160];
     snprintf(msg, sizeof(msg), "the conductor has no handler for task kind %s", t->kind);
     return worker_task_give_up(store_db(), t, msg) == 0 ? 0 : cerr_internal(err, msg);

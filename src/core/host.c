@@ -8,6 +8,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/uuid.h"
+#include "virt/driver.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,8 +39,20 @@ int host_bootstrap(const struct cirrus_config *cfg, struct cerr *err)
     if (!db)
         return cerr_internal(err, "no database connection");
     int n = host_local_count(cfg);
+    const struct virt_driver *driver = virt_driver_lookup(cfg->driver);
     if (db_begin(db) < 0)
         return cerr_internal(err, "host bootstrap");
+    /* The conductor and scheduler run wherever the API does; os-services
+     * lists them on the host prefix, as Nova lists its control services. */
+    static const char *const control[] = { "nova-conductor", "nova-scheduler" };
+    for (int i = 0; i < 2 && strcmp(cfg->role, "compute") != 0; i++) {
+        char uuid[40];
+        uuid_generate_text(uuid);
+        if (store_service_ensure(db, cfg->host, control[i], uuid, err) < 0) {
+            db_rollback(db);
+            return -1;
+        }
+    }
     for (int i = 0; i < n; i++) {
         struct host_row h;
         memset(&h, 0, sizeof(h));
@@ -49,6 +62,7 @@ int host_bootstrap(const struct cirrus_config *cfg, struct cerr *err)
         uuid_generate_text(h.hypervisor_uuid);
         str_copy(h.zone, sizeof(h.zone), cfg->availability_zone);
         str_copy(h.hypervisor_type, sizeof(h.hypervisor_type), hypervisor_type(cfg));
+        h.hypervisor_version = driver ? driver->hypervisor_version : 0;
         h.vcpus = cfg->host_vcpus;
         h.memory_mb = cfg->host_ram_mb;
         h.local_gb = cfg->host_disk_gb;

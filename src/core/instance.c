@@ -132,55 +132,56 @@ struct guard {
     bool lock;                     /* @check_instance_lock */
     const char *const *vm;         /* @check_instance_state(vm_state=...) */
     const char *const *task;       /* ...task_state=... ((None,) by default) */
-    int outer;                     /* a guard evaluated first, or -1 */
+    bool launched;                 /* ...must_have_launched (True by default) */
 };
 
-/* Nova's vm_states.ALLOW_HARD_REBOOT and task_states.ALLOW_REBOOT: reboot()
- * checks these for both types, then _soft_reboot() narrows to active/null. */
+/* Nova's vm_states.ALLOW_HARD_REBOOT and task_states.ALLOW_REBOOT, checked
+ * by _hard_reboot(); reboot() itself has only @check_instance_lock and
+ * _soft_reboot() wants active with no task. */
 #define HARD_REBOOT_VM STATES(VM_ACTIVE, VM_STOPPED, VM_PAUSED, VM_SUSPENDED, VM_ERROR)
 #define REBOOT_TASKS STATES("", "rebooting", "reboot_pending", "reboot_started",             \
                             "rebooting_hard", "resuming", "unpausing", "pausing", "suspending")
 
 static const struct guard guards[OP__COUNT] = {
     /* delete: vm_state=None, task_state=None - anything but a lock. */
-    [OP_DELETE] = {"delete", true, ANY, ANY, -1},
-    [OP_STOP] = {"stop", true, STATES(VM_ACTIVE, VM_ERROR), TASK_NULL, -1},
-    [OP_START] = {"start", true, STATES(VM_STOPPED), TASK_NULL, -1},
-    [OP_REBOOT_SOFT] = {"reboot", true, STATES(VM_ACTIVE), TASK_NULL, OP_REBOOT_HARD},
-    [OP_REBOOT_HARD] = {"reboot", true, HARD_REBOOT_VM, REBOOT_TASKS, -1},
-    [OP_PAUSE] = {"pause", true, STATES(VM_ACTIVE), TASK_NULL, -1},
-    [OP_UNPAUSE] = {"unpause", true, STATES(VM_PAUSED), TASK_NULL, -1},
-    [OP_SUSPEND] = {"suspend", true, STATES(VM_ACTIVE), TASK_NULL, -1},
-    [OP_RESUME] = {"resume", true, STATES(VM_SUSPENDED), TASK_NULL, -1},
-    [OP_RESCUE] = {"rescue", true, STATES(VM_ACTIVE, VM_STOPPED, VM_ERROR), TASK_NULL, -1},
-    [OP_UNRESCUE] = {"unrescue", true, STATES(VM_RESCUED), TASK_NULL, -1},
-    [OP_MIGRATE] = {"migrate", true, STATES(VM_ACTIVE, VM_STOPPED), TASK_NULL, -1},
-    [OP_RESIZE] = {"resize", true, STATES(VM_ACTIVE, VM_STOPPED), TASK_NULL, -1},
-    [OP_CONFIRM_RESIZE] = {"confirmResize", true, STATES(VM_RESIZED), TASK_NULL, -1},
-    [OP_REVERT_RESIZE] = {"revertResize", true, STATES(VM_RESIZED), TASK_NULL, -1},
-    [OP_LIVE_MIGRATE] = {"os-migrateLive", true, STATES(VM_ACTIVE, VM_PAUSED), TASK_NULL, -1},
-    [OP_REBUILD] = {"rebuild", true, STATES(VM_ACTIVE, VM_STOPPED, VM_ERROR), TASK_NULL, -1},
+    [OP_DELETE] = {"delete", true, ANY, ANY, false},
+    [OP_STOP] = {"stop", true, STATES(VM_ACTIVE, VM_ERROR), TASK_NULL, true},
+    [OP_START] = {"start", true, STATES(VM_STOPPED), TASK_NULL, true},
+    [OP_REBOOT_SOFT] = {"reboot", true, STATES(VM_ACTIVE), TASK_NULL, true},
+    [OP_REBOOT_HARD] = {"reboot", true, HARD_REBOOT_VM, REBOOT_TASKS, true},
+    [OP_PAUSE] = {"pause", true, STATES(VM_ACTIVE), TASK_NULL, true},
+    [OP_UNPAUSE] = {"unpause", true, STATES(VM_PAUSED), TASK_NULL, true},
+    [OP_SUSPEND] = {"suspend", true, STATES(VM_ACTIVE), TASK_NULL, true},
+    [OP_RESUME] = {"resume", true, STATES(VM_SUSPENDED), TASK_NULL, true},
+    [OP_RESCUE] = {"rescue", true, STATES(VM_ACTIVE, VM_STOPPED, VM_ERROR), TASK_NULL, true},
+    [OP_UNRESCUE] = {"unrescue", true, STATES(VM_RESCUED), TASK_NULL, true},
+    [OP_MIGRATE] = {"migrate", true, STATES(VM_ACTIVE, VM_STOPPED), TASK_NULL, true},
+    [OP_RESIZE] = {"resize", true, STATES(VM_ACTIVE, VM_STOPPED), TASK_NULL, true},
+    [OP_CONFIRM_RESIZE] = {"confirmResize", true, STATES(VM_RESIZED), TASK_NULL, true},
+    [OP_REVERT_RESIZE] = {"revertResize", true, STATES(VM_RESIZED), TASK_NULL, true},
+    [OP_LIVE_MIGRATE] = {"os-migrateLive", true, STATES(VM_ACTIVE, VM_PAUSED), TASK_NULL, true},
+    [OP_REBUILD] = {"rebuild", true, STATES(VM_ACTIVE, VM_STOPPED, VM_ERROR), TASK_NULL, true},
     /* snapshot() has no lock check: a locked server can still be imaged. */
     [OP_CREATE_IMAGE] = {"createImage", false,
-                         STATES(VM_ACTIVE, VM_STOPPED, VM_PAUSED, VM_SUSPENDED), TASK_NULL, -1},
+                         STATES(VM_ACTIVE, VM_STOPPED, VM_PAUSED, VM_SUSPENDED), TASK_NULL, true},
     /* update_instance_metadata / delete_instance_metadata pass
      * task_state=None: metadata may change while a task runs. */
     [OP_METADATA_WRITE] = {"update metadata", true,
-                           STATES(VM_ACTIVE, VM_PAUSED, VM_SUSPENDED, VM_STOPPED), ANY, -1},
+                           STATES(VM_ACTIVE, VM_PAUSED, VM_SUSPENDED, VM_STOPPED), ANY, true},
     /* PUT /servers/{id} goes straight to update_instance(): no guard. */
-    [OP_UPDATE] = {"update", false, ANY, ANY, -1},
+    [OP_UPDATE] = {"update", false, ANY, ANY, false},
     /* server_tags.py _check_instance_in_valid_state: vm_state only, no
      * lock, no task check. */
     [OP_TAGS_WRITE] = {"update tags", false,
-                       STATES(VM_ACTIVE, VM_PAUSED, VM_SUSPENDED, VM_STOPPED), ANY, -1},
-    [OP_INJECT_NETWORK] = {"injectNetworkInfo", true, ANY, ANY, -1},
-    [OP_RESET_NETWORK] = {"resetNetwork", true, ANY, ANY, -1},
-    [OP_CHANGE_PASSWORD] = {"changePassword", true, STATES(VM_ACTIVE), TASK_NULL, -1},
+                       STATES(VM_ACTIVE, VM_PAUSED, VM_SUSPENDED, VM_STOPPED), ANY, false},
+    [OP_INJECT_NETWORK] = {"injectNetworkInfo", true, ANY, ANY, false},
+    [OP_RESET_NETWORK] = {"resetNetwork", true, ANY, ANY, false},
+    [OP_CHANGE_PASSWORD] = {"changePassword", true, STATES(VM_ACTIVE), TASK_NULL, true},
     /* get_console_output() checks only that the server has a host. */
-    [OP_CONSOLE_OUTPUT] = {"os-getConsoleOutput", false, ANY, ANY, -1},
+    [OP_CONSOLE_OUTPUT] = {"os-getConsoleOutput", false, ANY, ANY, false},
     [OP_TRIGGER_CRASH_DUMP] = {"trigger_crash_dump", true,
                                STATES(VM_ACTIVE, VM_PAUSED, VM_RESCUED, VM_RESIZED, VM_ERROR),
-                               TASK_NULL, -1},
+                               TASK_NULL, true},
 };
 
 const char *instance_op_name(enum instance_op op)
@@ -203,18 +204,16 @@ static bool in_states(const char *const *list, const char *value)
     return false;
 }
 
-/* One @check_instance_state: vm_state first, then task_state. A null
- * task_state prints as Python's None, as Nova formats it. */
-static int check_states(const struct guard *g, const char *name, const char *uuid,
-                        const char *vm_state, const char *task_state, struct cerr *err)
+/* common.raise_http_conflict_for_instance_invalid_state: the state names
+ * the attribute and value, or, when the value is None (an unlaunched
+ * server), only the action. */
+static int invalid_state(const char *name, const char *uuid, const char *attr,
+                         const char *value, struct cerr *err)
 {
-    if (!in_states(g->vm, vm_state))
-        return cerr_set(err, 409, "Cannot '%s' instance %s while it is in vm_state %s", name,
-                        uuid, vm_state);
-    if (!in_states(g->task, task_state))
-        return cerr_set(err, 409, "Cannot '%s' instance %s while it is in task_state %s", name,
-                        uuid, task_state[0] ? task_state : "None");
-    return 0;
+    if (!value || !value[0])
+        return cerr_set(err, 409, "Instance %s is in an invalid state for '%s'", uuid, name);
+    return cerr_set(err, 409, "Cannot '%s' instance %s while it is in %s %s", name, uuid, attr,
+                    value);
 }
 
 int instance_check(enum instance_op op, const char *uuid, const char *vm_state,
@@ -228,8 +227,20 @@ int instance_check(enum instance_op op, const char *uuid, const char *vm_state,
     task_state = task_state ? task_state : "";
     if (g->lock && locked_by && locked_by[0] && !is_admin)
         return cerr_set(err, 409, "Instance %s is locked", uuid);
-    if (g->outer >= 0 &&
-        check_states(&guards[g->outer], g->name, uuid, vm_state, task_state, err) < 0)
-        return -1;
-    return check_states(g, g->name, uuid, vm_state, task_state, err);
+    /* @check_instance_state: vm_state first, then task_state */
+    if (!in_states(g->vm, vm_state))
+        return invalid_state(g->name, uuid, "vm_state", vm_state, err);
+    if (!in_states(g->task, task_state))
+        return invalid_state(g->name, uuid, "task_state", task_state, err);
+    return 0;
+}
+
+int instance_check_launched(enum instance_op op, const char *uuid, bool launched,
+                            struct cerr *err)
+{
+    if ((unsigned)op >= OP__COUNT)
+        return cerr_internal(err, "unknown instance operation");
+    if (!guards[op].launched || launched)
+        return 0;
+    return invalid_state(guards[op].name, uuid, "launched_at", NULL, err);
 }

@@ -57,5 +57,11 @@ bool instance_op_checks_lock(enum instance_op op);
 int instance_check(enum instance_op op, const char *uuid, const char *vm_state,
                    const char *task_state, const char *locked_by, bool is_admin,
                    struct cerr *err);
+/* The last check of @check_instance_state, must_have_launched: an
+ * operation that needs a server launched at least once (launched_at set)
+ * gives 409 "Instance <uuid> is in an invalid state for '<op>'". Call it
+ * after instance_check(). */
+int instance_check_launched(enum instance_op op, const char *uuid, bool launched,
+                            struct cerr *err);
 
 #endif

@@ -34,6 +34,7 @@ static void split_zone(const char *value, struct sched_request *r)
     } else {
         str_copy(r->host, sizeof(r->host), c1 + 1);
     }
+    r->forced = r->host[0] || r->node[0];
 }
 
 void scheduler_request_for(const struct server *s, const json_t *args, struct sched_request *r)
@@ -47,6 +48,10 @@ void scheduler_request_for(const struct server *s, const json_t *args, struct sc
         str_copy(r->host, sizeof(r->host), host);
     if (node && node[0])
         str_copy(r->node, sizeof(r->node), node);
+    if (json_is_true(json_object_get(args, "forced")))
+        r->forced = true;
+    else if (host || node)
+        r->forced = false;   /* 2.74 requested destination */
 }
 
 static bool fits(int64_t used, int64_t want, int64_t total, double ratio)
@@ -63,9 +68,9 @@ bool scheduler_host_passes(const struct host_row *h, const struct sched_request 
     if ((r->host[0] && strcmp(r->host, h->host) != 0) ||
         (r->node[0] && strcmp(r->node, h->host) != 0))
         f = "RequestedHostFilter";
-    else if (h->disabled || !host_row_is_up(h, now_us))
+    else if (h->disabled || (!r->forced && !host_row_is_up(h, now_us)))
         f = "ComputeFilter";
-    else if (r->zone[0] && strcmp(r->zone, h->zone) != 0)
+    else if (!r->forced && r->zone[0] && strcmp(r->zone, h->zone) != 0)
         f = "AvailabilityZoneFilter";
     else if (!fits(h->vcpus_used, r->usage.vcpus, h->vcpus, h->cpu_allocation_ratio))
         f = "VCPU";

@@ -28,6 +28,11 @@ struct sched_request {
     char zone[HOST_NAME_LEN];     /* "" = any availability zone */
     char host[HOST_NAME_LEN];     /* "" = any host */
     char node[HOST_NAME_LEN];     /* "" = any node (node = host name here) */
+    /* The admin "az:host[:node]" form (force_hosts): Nova skips the
+     * filters for it, so a down host or another zone does not matter; a
+     * disabled host is still refused (placement's COMPUTE_STATUS_DISABLED
+     * trait) and the resources must fit. 2.74 host/node run every filter. */
+    bool forced;
 };
 
 /* What a server holds on its host: vcpus, RAM, and root (unless volume
@@ -35,8 +40,9 @@ struct sched_request {
 void scheduler_usage_of(const struct server *s, struct host_usage *u);
 
 /* The request for a server. args are the BUILD task's arguments, whose
- * optional "host" and "node" strings name a requested host; a requested
- * zone of the form "az:host[:node]" is split the same way. */
+ * optional "host" and "node" strings name a requested host (forced when
+ * args has "forced": true); a requested zone of the form "az:host[:node]"
+ * is split the same way and forced. */
 void scheduler_request_for(const struct server *s, const json_t *args, struct sched_request *r);
 
 /* Whether one host passes every filter; on failure *filter names the one

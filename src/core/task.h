@@ -16,6 +16,8 @@
 #define TASK_BUILD   "build"    /* conductor: schedule, then hand to the host as "spawn" */
 #define TASK_SPAWN   "spawn"    /* compute host: create the VM through the driver */
 #define TASK_DELETE  "delete"   /* compute host (or conductor when unscheduled) */
+#define TASK_RESCUE   "rescue"     /* compute host: boot the rescue image (compute_rescue.c) */
+#define TASK_UNRESCUE "unrescue"   /* compute host: back to the server's own disk */
 
 /* Queues a task inside the caller's transaction. host NULL = conductor.
  * args (borrowed, may be NULL) is stored as JSON text. */

@@ -57,6 +57,4 @@ void http_render_error(enum http_api api, const struct cerr *err, struct http_re
     json_decref(res->json);
     res->json = NULL;
     http_json(res, status, body);
-    if (status == 401 && api != API_IDENTITY)
-        http_set_header(res, "WWW-Authenticate", "Keystone uri=\"/identity/v3\"");
 }

@@ -60,6 +60,8 @@ struct http_response {
     const char *content_type;     /* default application/json */
     struct { char *name, *value; } headers[HTTP_MAX_HEADERS];
     int nheaders;
+    bool unversioned;             /* compute: answered where Nova's wsgi.Resource answers
+                                   * before dispatch (action lookup), so no version headers */
 };
 
 typedef int (*http_handler)(struct http_request *req, struct http_response *res,

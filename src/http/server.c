@@ -43,6 +43,7 @@ struct rctx {
     bool too_large;
     bool authed;
     bool failed;                /* err holds an error found before the body ended */
+    bool versioned;             /* the answer names its microversion (see add_standard_headers) */
     struct cerr err;
     int64_t start_us;
 };
@@ -122,7 +123,8 @@ static void find_route(struct rctx *c)
 
 static int authenticate(struct rctx *c)
 {
-    if (c->authed || (c->route->flags & ROUTE_NO_AUTH))
+    /* no route: a path served only at other microversions, which needs a token */
+    if (c->authed || (c->route && (c->route->flags & ROUTE_NO_AUTH)))
         return 0;
     const char *token = http_header(&c->req, "X-Auth-Token");
     if (!token || !*token)
@@ -222,6 +224,14 @@ static int prepare(struct rctx *c)
         return cerr_set(&c->err, 413, "Request is too large.");
     if (c->rr == ROUTER_BAD_METHOD)
         return cerr_set(&c->err, 405, "The method specified is not allowed for this resource.");
+    if (c->rr == ROUTER_BAD_VERSION) {
+        /* Nova: the token is checked first (keystonemiddleware), then the
+         * controller's versioned method answers 404 like any controller. */
+        if (authenticate(c) < 0)
+            return -1;
+        c->versioned = true;
+        return cerr_set(&c->err, 404, "The resource could not be found.");
+    }
     if (c->rr != ROUTER_OK)
         return cerr_set(&c->err, 404, "The resource could not be found.");
     if (authenticate(c) < 0)
@@ -245,16 +255,29 @@ static int prepare(struct rctx *c)
     return 0;
 }
 
+/* Request ids go on every answer (Nova's compute_req_id middleware wraps the
+ * whole pipeline). The version headers do not: Nova's wsgi.Resource adds them
+ * only to what its controller dispatch produced, so a bad version (400/406,
+ * returned before dispatch) and a 401 from keystonemiddleware (in front of
+ * Nova) carry none. Keystone and keystonemiddleware name the identity
+ * endpoint in WWW-Authenticate on every 401. */
 static void add_standard_headers(struct rctx *c, struct http_response *res)
 {
     struct http_request *r = &c->req;
     http_set_header(res, "x-openstack-request-id", r->request_id);
+    if (res->status == 401) {
+        char *uri = xasprintf("Keystone uri=\"%s/identity\"", http_base_url(r));
+        http_set_header(res, "WWW-Authenticate", uri);
+        free(uri);
+    }
     if (r->api != API_COMPUTE || strncmp(r->url, "/v2.1", 5) != 0 || r->url[5] == '\0')
+        return;
+    http_set_header(res, "x-compute-request-id", r->request_id);
+    if (!c->versioned || res->unversioned)
         return;
     char v[16], both[32];
     microversion_format(r->mv, v);
     snprintf(both, sizeof(both), "compute %s", v);
-    http_set_header(res, "x-compute-request-id", r->request_id);
     http_set_header(res, "OpenStack-API-Version", both);
     http_set_header(res, "X-OpenStack-Nova-API-Version", v);
     http_set_header(res, "Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version");
@@ -337,11 +360,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     struct http_response res = { .status = 200, .fd = -1 };
-    if (prepare(c) == 0 && c->route->handler(&c->req, &res, &c->err) == 0) {
-        /* handler succeeded */
-    } else {
-        http_render_error(c->req.api, &c->err, &res);
+    int rc = prepare(c);
+    if (rc == 0) {
+        c->versioned = true;        /* from here on the answer is the controller's */
+        rc = c->route->handler(&c->req, &res, &c->err);
     }
+    if (rc != 0)
+        http_render_error(c->req.api, &c->err, &res);
     add_standard_headers(c, &res);
     enum MHD_Result ret = send_response(conn, c, &res);
     response_free(&res);

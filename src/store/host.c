@@ -14,7 +14,14 @@
     "id, uuid, hypervisor_uuid, host, zone, disabled, disabled_reason, forced_down, "       \
     "last_seen_up, created_at, updated_at, hypervisor_type, host_ip, vcpus, memory_mb, "    \
     "local_gb, vcpus_used, memory_mb_used, local_gb_used, running_vms, "                    \
-    "cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio"
+    "cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio, hypervisor_version"
+
+/* One id space for hosts and services: a compute host's id is both its
+ * service id and its hypervisor id, and os-services must never show two
+ * services with one id. */
+#define NEXT_SERVICE_ID                                                                      \
+    "(SELECT COALESCE(MAX(id), 0) + 1 FROM"                                                 \
+    " (SELECT id FROM hosts UNION ALL SELECT id FROM services) AS ids)"
 
 bool host_row_is_up(const struct host_row *h, int64_t now_us)
 {
@@ -55,6 +62,7 @@ static void row_to_host(struct db_stmt *st, struct host_row *h)
     h->cpu_allocation_ratio = col_double(st, 20);
     h->ram_allocation_ratio = col_double(st, 21);
     h->disk_allocation_ratio = col_double(st, 22);
+    h->hypervisor_version = db_col_int(st, 23);
 }
 
 int store_host_list(struct db *db, struct host_row **out, int *count, struct cerr *err)
@@ -135,20 +143,22 @@ int store_host_upsert(struct db *db, const struct host_row *h, struct cerr *err)
     snprintf(disk, sizeof(disk), "%.17g", h->disk_allocation_ratio);
     int64_t now = clock_now_us();
     int64_t n = db_run(db,
-        "INSERT INTO hosts (uuid, hypervisor_uuid, host, zone, hypervisor_type, vcpus,"
+        "INSERT INTO hosts (id, uuid, hypervisor_uuid, host, zone, hypervisor_type, vcpus,"
         "  memory_mb, local_gb, cpu_allocation_ratio, ram_allocation_ratio,"
-        "  disk_allocation_ratio, created_at, updated_at, last_seen_up)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS DOUBLE PRECISION),"
-        "  CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), ?, NULL, ?)"
+        "  disk_allocation_ratio, hypervisor_version, created_at, updated_at, last_seen_up)"
+        " VALUES (" NEXT_SERVICE_ID ", ?, ?, ?, ?, ?, ?, ?, ?,"
+        "  CAST(? AS DOUBLE PRECISION),"
+        "  CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), ?, ?, NULL, ?)"
         " ON CONFLICT (host) DO UPDATE SET zone = excluded.zone,"
         "  hypervisor_type = excluded.hypervisor_type, vcpus = excluded.vcpus,"
         "  memory_mb = excluded.memory_mb, local_gb = excluded.local_gb,"
         "  cpu_allocation_ratio = excluded.cpu_allocation_ratio,"
         "  ram_allocation_ratio = excluded.ram_allocation_ratio,"
         "  disk_allocation_ratio = excluded.disk_allocation_ratio,"
+        "  hypervisor_version = excluded.hypervisor_version,"
         "  last_seen_up = excluded.last_seen_up, updated_at = excluded.created_at",
-        "sssssiiisssii", h->uuid, h->hypervisor_uuid, h->host, h->zone, h->hypervisor_type,
-        h->vcpus, h->memory_mb, h->local_gb, cpu, ram, disk, now, now);
+        "sssssiiisssiii", h->uuid, h->hypervisor_uuid, h->host, h->zone, h->hypervisor_type,
+        h->vcpus, h->memory_mb, h->local_gb, cpu, ram, disk, h->hypervisor_version, now, now);
     if (n < 0)
         return cerr_internal(err, "host upsert");
     return 0;
@@ -258,4 +268,109 @@ int store_host_instances(struct db *db, const char *host, int64_t after_id, int 
     }
     *out = list;
     return n;
+}
+
+/* One COUNT(*) with a single text argument. */
+static int count_of(struct db_stmt *st, int nbind, const char *host, int64_t *out)
+{
+    if (!st)
+        return -1;
+    for (int i = 1; i <= nbind; i++)
+        db_bind_text(st, i, host);
+    int rc = db_step(st);
+    if (rc == DB_ROW)
+        *out = db_col_int(st, 0);
+    db_done(st);
+    return rc == DB_ROW ? 0 : -1;
+}
+
+int store_host_server_count(struct db *db, const char *host, int64_t *out)
+{
+    return count_of(db_prep(db, "SELECT COUNT(*) FROM instances"
+                                " WHERE host = ? AND deleted = 0"), 1, host, out);
+}
+
+int store_host_migration_count(struct db *db, const char *host, int64_t *out)
+{
+    return count_of(db_prep(db, "SELECT COUNT(*) FROM migrations"
+                                " WHERE (source_compute = ? OR dest_compute = ?)"
+                                "  AND status NOT IN ('confirmed', 'reverted', 'error',"
+                                "  'failed', 'completed', 'cancelled', 'done')"),
+                    2, host, out);
+}
+
+int store_host_evacuations_done(struct db *db, const char *host, int64_t *out)
+{
+    return count_of(db_prep(db, "SELECT COUNT(*) FROM migrations WHERE source_compute = ?"
+                                " AND status = 'done' AND migration_type = 'evacuation'"),
+                    1, host, out);
+}
+
+int store_host_workload(struct db *db, const char *host, int64_t *out)
+{
+    /* nova.compute.stats: vm_state building or one of these task states. */
+    return count_of(db_prep(db, "SELECT COUNT(*) FROM instances WHERE host = ? AND deleted = 0"
+                                " AND (vm_state = 'building' OR task_state IN"
+                                " ('resize_migrating', 'rebuilding', 'resize_prep',"
+                                "  'image_snapshot', 'image_backup', 'rescuing',"
+                                "  'unshelving'))"),
+                    1, host, out);
+}
+
+int store_service_list(struct db *db, struct service_row **out, int *count, struct cerr *err)
+{
+    struct db_stmt *st = db_prep(db, "SELECT id, uuid, host, binary_name, last_seen_up,"
+                                     " created_at FROM services ORDER BY id");
+    if (!st)
+        return cerr_internal(err, "service list");
+    struct service_row *rows = NULL;
+    int n = 0, cap = 0, rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4;
+            rows = xrealloc(rows, (size_t)cap * sizeof(*rows));
+        }
+        struct service_row *r = &rows[n++];
+        memset(r, 0, sizeof(*r));
+        r->id = db_col_int(st, 0);
+        str_copy(r->uuid, sizeof(r->uuid), db_col_str(st, 1));
+        str_copy(r->host, sizeof(r->host), db_col_str(st, 2));
+        str_copy(r->binary, sizeof(r->binary), db_col_str(st, 3));
+        r->last_seen_up = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
+        r->created_at = db_col_int(st, 5);
+    }
+    db_done(st);
+    if (rc < 0) {
+        free(rows);
+        return cerr_internal(err, "service list");
+    }
+    *out = rows;
+    *count = n;
+    return 0;
+}
+
+int store_service_ensure(struct db *db, const char *host, const char *binary,
+                         const char *uuid, struct cerr *err)
+{
+    int64_t now = clock_now_us();
+    int64_t n = db_run(db,
+        "INSERT INTO services (id, uuid, host, binary_name, last_seen_up, created_at)"
+        " VALUES (" NEXT_SERVICE_ID ", ?, ?, ?, ?, ?)"
+        " ON CONFLICT (host, binary_name) DO UPDATE SET last_seen_up = excluded.last_seen_up",
+        "sssii", uuid, host, binary, now, now);
+    return n < 0 ? cerr_internal(err, "service register") : 0;
+}
+
+int store_service_heartbeat(struct db *db, const char *host, const char *binary,
+                            int64_t now_us)
+{
+    return db_run(db, "UPDATE services SET last_seen_up = ? WHERE host = ? AND binary_name = ?",
+                  "iss", now_us, host, binary) < 0 ? -1 : 0;
+}
+
+int store_service_delete(struct db *db, int64_t id, const char *uuid)
+{
+    int64_t n = uuid ? db_run(db, "DELETE FROM services WHERE uuid = ?", "s", uuid)
+                     : db_run(db, "DELETE FROM services WHERE id = ?", "i", id);
+    return n < 0 ? -1 : n == 0 ? 1 : 0;
 }

@@ -29,6 +29,7 @@ struct host_row {
     int64_t last_seen_up;              /* 0 = never */
     int64_t created_at, updated_at;    /* updated_at 0 = null */
     char hypervisor_type[32];
+    int64_t hypervisor_version;        /* the driver's, e.g. 1000 for fake */
     char host_ip[64];
     int64_t vcpus, memory_mb, local_gb;
     int64_t vcpus_used, memory_mb_used, local_gb_used, running_vms;
@@ -53,9 +54,10 @@ int store_host_get_by_id(struct db *db, int64_t id, struct host_row *out, struct
 int store_host_get_by_uuid(struct db *db, const char *uuid, struct host_row *out,
                            struct cerr *err);
 
-/* Creates the row (uuid, hypervisor_uuid, host, zone, hypervisor_type,
- * capacity and ratios from h) or, when the host exists, updates capacity,
- * ratios, zone and type, keeping ids, usage and service flags. Also
+/* Creates the row (uuid, hypervisor_uuid, host, zone, hypervisor type and
+ * version, capacity and ratios from h) or, when the host exists, updates
+ * capacity, ratios, zone, type and version, keeping ids, usage and service
+ * flags. Also
  * records a heartbeat. */
 int store_host_upsert(struct db *db, const struct host_row *h, struct cerr *err);
 
@@ -73,6 +75,38 @@ int store_host_set_forced_down(struct db *db, const char *host, bool forced_down
                                struct cerr *err);
 /* os-services DELETE: 404 if unknown. The caller checks for servers first. */
 int store_host_delete(struct db *db, const char *host, struct cerr *err);
+
+/* Live servers whose host is `host` (os-services DELETE refuses those). */
+int store_host_server_count(struct db *db, const char *host, int64_t *out);
+/* Migrations from or to host not yet in a final state (Nova's
+ * migration_get_in_progress_by_host_and_node). */
+int store_host_migration_count(struct db *db, const char *host, int64_t *out);
+/* Evacuations away from host still "done" (its compute service has not
+ * restarted to clean them up): Nova refuses to un-force such a host. */
+int store_host_evacuations_done(struct db *db, const char *host, int64_t *out);
+/* Servers on host in a task Nova's resource tracker counts as I/O
+ * workload (building, resizing, rebuilding, snapshotting, rescuing...). */
+int store_host_workload(struct db *db, const char *host, int64_t *out);
+
+/* A service that is not a compute host (nova-conductor, nova-scheduler):
+ * shown by os-services and in the "internal" availability zone. */
+struct service_row {
+    int64_t id;
+    char uuid[40];
+    char host[HOST_NAME_LEN];
+    char binary[32];
+    int64_t last_seen_up, created_at;
+};
+/* All of them ordered by id; caller frees *out. */
+int store_service_list(struct db *db, struct service_row **out, int *count, struct cerr *err);
+/* Registers host/binary if missing (a service starting) and records a
+ * heartbeat; ids are shared with hosts so every service id is unique. */
+int store_service_ensure(struct db *db, const char *host, const char *binary,
+                         const char *uuid, struct cerr *err);
+int store_service_heartbeat(struct db *db, const char *host, const char *binary,
+                            int64_t now_us);
+/* By integer id or uuid; 0 deleted, 1 no such service, -1 store error. */
+int store_service_delete(struct db *db, int64_t id, const char *uuid);
 
 /* A live server placed on a host, as its driver needs it when the agent
  * starts (Nova's InstanceList.get_by_host in init_host). */

@@ -86,6 +86,16 @@ static const struct store_migration host_m[] = {
      "  cpu_allocation_ratio DOUBLE PRECISION NOT NULL DEFAULT 4.0,"
      "  ram_allocation_ratio DOUBLE PRECISION NOT NULL DEFAULT 1.0,"
      "  disk_allocation_ratio DOUBLE PRECISION NOT NULL DEFAULT 1.0);"},
+    /* The services that are not compute hosts (nova-conductor,
+     * nova-scheduler) for os-services and os-availability-zone. Ids come
+     * from one space shared with hosts.id (store/host.c), as Nova's
+     * services table numbers every service. */
+    {2,
+     "CREATE TABLE services (id BIGINT PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,"
+     "  host TEXT NOT NULL, binary_name TEXT NOT NULL, last_seen_up BIGINT,"
+     "  created_at BIGINT NOT NULL, UNIQUE (host, binary_name));"},
+    /* os-hypervisors hypervisor_version, as the host's driver reports it. */
+    {3, "ALTER TABLE hosts ADD COLUMN hypervisor_version BIGINT NOT NULL DEFAULT 0;"},
 };
 
 static const struct store_migration server_m[] = {
@@ -150,6 +160,23 @@ static const struct store_migration action_m[] = {
      "  disk_total BIGINT, disk_processed BIGINT, disk_remaining BIGINT,"
      "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
      "CREATE INDEX migrations_instance ON migrations (instance_uuid);"},
+    /* What os-migrations shows (old/new_instance_type_id), Nova's
+     * cross_cell_move/hidden, and what a revert restores (old_vm_state,
+     * the flavors as JSON); indexes for the os-migrations filters. */
+    {2,
+     "ALTER TABLE migrations ADD COLUMN old_instance_type_id BIGINT;"
+     "ALTER TABLE migrations ADD COLUMN new_instance_type_id BIGINT;"
+     "ALTER TABLE migrations ADD COLUMN cross_cell_move BIGINT NOT NULL DEFAULT 0;"
+     "ALTER TABLE migrations ADD COLUMN hidden BIGINT NOT NULL DEFAULT 0;"
+     "ALTER TABLE migrations ADD COLUMN old_vm_state TEXT;"
+     "ALTER TABLE migrations ADD COLUMN old_flavor TEXT;"
+     "ALTER TABLE migrations ADD COLUMN new_flavor TEXT;"
+     "CREATE INDEX migrations_created ON migrations (created_at, id);"
+     "CREATE INDEX migrations_updated ON migrations (updated_at);"
+     "CREATE INDEX migrations_source ON migrations (source_compute);"
+     "CREATE INDEX migrations_dest ON migrations (dest_compute);"
+     "CREATE INDEX migrations_status ON migrations (status);"
+     "CREATE INDEX migrations_project ON migrations (project_id, user_id);"},
 };
 
 static const struct store_migration network_m[] = {
@@ -180,6 +207,10 @@ static const struct store_migration task_m[] = {
      "  updated_at BIGINT NOT NULL);"
      "CREATE INDEX tasks_pending ON tasks (state, host, run_after);"
      "CREATE INDEX tasks_instance ON tasks (instance_uuid);"},
+    /* Answers of synchronous tasks (store/task_result.h), keyed by the
+     * task's id; taken (deleted) by the API handler waiting for them. */
+    {2, "CREATE TABLE task_results (task_id BIGINT PRIMARY KEY, status BIGINT NOT NULL,"
+        "  body TEXT NOT NULL, created_at BIGINT NOT NULL);"},
 };
 
 #define MOD(name, arr) \

@@ -31,6 +31,11 @@ void config_defaults(struct cirrus_config *c)
     c->enable_instance_password = true;
     c->resize_confirm_window = 0;
     c->max_limit = 1000;
+    strcpy(c->qemu_binary, "qemu-system-x86_64");
+    strcpy(c->qemu_img, "qemu-img");
+    strcpy(c->qemu_accel, "auto");
+    strcpy(c->qemu_machine, "pc");
+    c->qemu_boot_timeout = 30;
     c->quota_instances = 10;
     c->quota_cores = 20;
     c->quota_ram = 51200;
@@ -107,6 +112,12 @@ static int on_entry(void *user, const char *section, const char *k, const char *
         if (!strcmp(k, "enable_instance_password")) { c->enable_instance_password = parse_bool(v); return 1; }
         if (!strcmp(k, "resize_confirm_window")) INT(resize_confirm_window);
         if (!strcmp(k, "max_limit")) INT(max_limit);
+    } else if (!strcmp(section, "qemu")) {
+        if (!strcmp(k, "binary")) STR(qemu_binary);
+        if (!strcmp(k, "qemu_img")) STR(qemu_img);
+        if (!strcmp(k, "accel")) STR(qemu_accel);
+        if (!strcmp(k, "machine")) STR(qemu_machine);
+        if (!strcmp(k, "boot_timeout")) INT(qemu_boot_timeout);
     } else if (!strcmp(section, "quota")) {
         if (!strcmp(k, "instances")) INT(quota_instances);
         if (!strcmp(k, "cores")) INT(quota_cores);

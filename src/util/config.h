@@ -27,6 +27,12 @@ struct cirrus_config {
     bool enable_instance_password;
     int  resize_confirm_window;  /* seconds; 0 = never auto-confirm */
     int  max_limit;              /* osapi_max_limit */
+    /* [qemu] (the qemu virt driver, src/virt/qemu) */
+    char qemu_binary[256];       /* binary = qemu-system-x86_64 */
+    char qemu_img[256];          /* qemu_img = qemu-img */
+    char qemu_accel[16];         /* accel = auto | tcg | kvm */
+    char qemu_machine[32];       /* machine = pc */
+    int  qemu_boot_timeout;      /* seconds to wait for QMP after exec */
     /* [quota] */
     int  quota_instances, quota_cores, quota_ram, quota_metadata_items,
          quota_key_pairs, quota_injected_files, quota_injected_file_content_bytes,

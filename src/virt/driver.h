@@ -50,10 +50,17 @@ struct virt_boot {
     const json_t *injected_files;  /* [{"path", "contents"}] */
 };
 
-/* Rescue: boot from a rescue image with the original disk attached. */
+/* Rescue: boot from a rescue image with the original disk attached.
+ * Stable device rescue (Nova's hw_rescue_device / hw_rescue_bus image
+ * properties, any microversion; volume-backed servers from 2.87): every
+ * original disk keeps its place and the rescue image is added as one more
+ * device of that type on that bus. Both NULL = legacy rescue (the rescue
+ * image boots as the first disk). */
 struct virt_rescue {
     const char *image_ref;         /* NULL = the instance's own image */
     const char *admin_password;
+    const char *rescue_device;     /* cdrom, disk, floppy, fs, lun; NULL = default */
+    const char *rescue_bus;        /* virtio, scsi, ide, usb, sata, ...; NULL = default */
 };
 
 struct virt_info {
@@ -116,6 +123,11 @@ struct virt_driver {
     int  (*inject_network_info)(struct virt_host *h, const struct virt_instance *vi,
                                 const json_t *network_info, struct cerr *err);
     int  (*reset_network)(struct virt_host *h, const struct virt_instance *vi, struct cerr *err);
+    /* changePassword: sets the guest's admin password (libvirt: through
+     * the guest agent). NULL = unsupported (Nova's NotImplementedError,
+     * answered 501). */
+    int  (*set_admin_password)(struct virt_host *h, const struct virt_instance *vi,
+                               const char *password, struct cerr *err);
     /* Writes the instance's disk image to out_path (created by the driver). */
     int  (*snapshot)(struct virt_host *h, const struct virt_instance *vi, const char *image_id,
                      const char *out_path, struct cerr *err);
@@ -162,6 +174,7 @@ struct virt_driver {
 const struct virt_driver *virt_driver_lookup(const char *name);
 
 extern const struct virt_driver virt_fake_driver;
+extern const struct virt_driver virt_qemu_driver;   /* virt/qemu/qemu.c */
 
 /* Test hook of the fake driver: what happened to an instance on a host,
  * one line per operation ("spawn", "inject_network_info ..."), copied into

@@ -373,9 +373,12 @@ static int fake_rescue(struct virt_host *h, const struct virt_instance *vi,
         return refuse(h, vm, "rescue", err);
     vm->rescued = true;
     vm->power = POWER_RUNNING;
-    record(vm, "rescue image=%s",
+    bool stable = rescue && (rescue->rescue_device || rescue->rescue_bus);
+    record(vm, "rescue image=%s%s%s%s%s",
            rescue && rescue->image_ref && rescue->image_ref[0] ? rescue->image_ref
-                                                               : vi->image_ref);
+                                                               : vi->image_ref,
+           stable ? " device=" : "", stable && rescue->rescue_device ? rescue->rescue_device : "",
+           stable ? " bus=" : "", stable && rescue->rescue_bus ? rescue->rescue_bus : "");
     return op_end(h, 0);
 }
 
@@ -447,6 +450,18 @@ static int fake_reset_network(struct virt_host *h, const struct virt_instance *v
     if (!vm)
         return -1;
     record(vm, "reset_network");
+    return op_end(h, 0);
+}
+
+/* Nova's FakeDriver accepts any password; the history keeps its length
+ * only, never the password itself. */
+static int fake_set_admin_password(struct virt_host *h, const struct virt_instance *vi,
+                                   const char *password, struct cerr *err)
+{
+    struct fake_vm *vm = op_vm(h, vi, "set_admin_password", err);
+    if (!vm)
+        return -1;
+    record(vm, "set_admin_password length=%zu", password ? strlen(password) : 0);
     return op_end(h, 0);
 }
 
@@ -730,6 +745,7 @@ const struct virt_driver virt_fake_driver = {
     .get_console_output = fake_get_console_output,
     .inject_network_info = fake_inject_network_info,
     .reset_network = fake_reset_network,
+    .set_admin_password = fake_set_admin_password,
     .snapshot = fake_snapshot,
     .migrate_disk_and_power_off = fake_migrate_disk_and_power_off,
     .finish_migration = fake_finish_migration,

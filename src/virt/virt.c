@@ -7,6 +7,7 @@
 
 static const struct virt_driver *const drivers[] = {
     &virt_fake_driver,
+    &virt_qemu_driver,
 };
 
 const struct virt_driver *virt_driver_lookup(const char *name)

@@ -68,6 +68,16 @@ def assert_version_headers(r, version=None):
         assert legacy == version, r.headers
 
 
+def assert_no_version_headers(r):
+    """Answers Nova produces outside its controllers (bad version, keystonemiddleware's
+    401, routing, body and content-type checks) carry request ids but no
+    microversion headers (nova wsgi.Resource adds them after dispatch only)."""
+    assert_request_ids(r)
+    assert "OpenStack-API-Version" not in r.headers, r.headers
+    assert "X-OpenStack-Nova-API-Version" not in r.headers, r.headers
+    assert "openstack-api-version" not in r.headers.get("Vary", "").lower(), r.headers
+
+
 # --- version documents (nova-api-ref versions.inc) ---------------------------
 
 def test_root_lists_both_versions(cirrus):
@@ -202,7 +212,7 @@ def test_malformed_version_is_400(demo, header, value):
     r = demo.get("/flavors", headers={header: value})
     msg = assert_fault(r, 400, "badRequest")
     assert "invalid format" in msg, msg
-    assert_request_ids(r)
+    assert_no_version_headers(r)
 
 
 @pytest.mark.parametrize("value", ["2.0", "1.1", "3.0", "2.9999"])
@@ -215,7 +225,7 @@ def test_out_of_range_version_is_406(demo, header, value):
     msg = assert_fault(r, 406, "computeFault")
     top = advertised_max(demo.base)
     assert "2.1" in msg and top in msg, msg
-    assert_version_headers(r)
+    assert_no_version_headers(r)
 
 
 # --- standard headers on successes and errors --------------------------------
@@ -244,15 +254,15 @@ def test_non_compute_apis_carry_request_id(cirrus):
 def test_no_token_is_401(anon):
     r = anon.get("/flavors")
     assert r.status_code == 401, r.text
-    assert "WWW-Authenticate" in r.headers
-    assert_version_headers(r, "2.1")
+    assert r.headers["WWW-Authenticate"] == f'Keystone uri="{anon.base}/identity"'
+    assert_no_version_headers(r)
 
 
 @pytest.mark.parametrize("token", ["bogus", "x" * 43, "", "a" * 300])
 def test_bad_token_is_401(cirrus, token):
     r = requests.get(cirrus + "/v2.1/flavors", headers={"X-Auth-Token": token}, timeout=10)
     assert r.status_code == 401, r.text
-    assert_version_headers(r, "2.1")
+    assert_no_version_headers(r)
 
 
 def test_bad_token_on_post_is_401(cirrus):
@@ -268,7 +278,7 @@ def test_bad_token_on_post_is_401(cirrus):
 def test_unknown_route_is_404(demo, path):
     r = demo.get(path)
     assert_fault(r, 404, "itemNotFound")
-    assert_version_headers(r, "2.1")
+    assert_no_version_headers(r)
 
 
 @pytest.mark.parametrize("path", ["/v3", "/nowhere/deeper"])
@@ -288,7 +298,7 @@ def test_other_unversioned_paths_are_300_choices(cirrus, path):
 def test_wrong_method_is_405(demo, method, path):
     r = demo.request(method, path)
     assert_fault(r, 405, "badMethod")
-    assert_version_headers(r, "2.1")
+    assert_no_version_headers(r)
 
 
 # --- bodies --------------------------------------------------------------------
@@ -304,7 +314,7 @@ def test_body_over_112k_is_413(demo, path):
     r = demo.post(path, data=padded_body(MAX_BODY + 1),
                   headers={"Content-Type": "application/json"})
     assert_fault(r, 413, "overLimit")
-    assert_version_headers(r, "2.1")
+    assert_no_version_headers(r)
 
 
 @pytest.mark.parametrize("path", JSON_ROUTES)
@@ -333,7 +343,7 @@ def test_wrong_content_type_is_415(demo, path, ctype):
     r = demo.post(path, data=b'{"keypair": {"name": "ct"}}', headers={"Content-Type": ctype})
     msg = assert_fault(r, 415, "badMediaType")
     assert "Unsupported Content-Type" in msg
-    assert_version_headers(r, "2.1")
+    assert_no_version_headers(r)
 
 
 @pytest.mark.parametrize("path", JSON_ROUTES)
@@ -343,7 +353,7 @@ def test_malformed_json_is_400(demo, path, text):
     r = demo.post(path, data=text, headers={"Content-Type": "application/json"})
     msg = assert_fault(r, 400, "badRequest")
     assert "Malformed request body" in msg, msg
-    assert_version_headers(r, "2.1")
+    assert_no_version_headers(r)
 
 
 @pytest.mark.parametrize("path", JSON_ROUTES)
@@ -377,7 +387,7 @@ def test_mismatched_project_id_is_400(demo, admin):
     r = demo.get(f"/{admin.project_id}/servers")
     msg = assert_fault(r, 400, "badRequest")
     assert admin.project_id in msg and demo.project_id in msg, msg
-    assert_version_headers(r, "2.1")
+    assert_no_version_headers(r)
 
 
 def test_unknown_project_id_is_400(demo):

@@ -408,10 +408,12 @@ def test_deactivate_and_reactivate(admin, demo, images):
 # --- list ---
 
 def test_list_shape(demo):
-    body = listed(demo)
-    assert body["first"] == "/v2/images"
+    # other tests share this daemon and add images: ask for a page that
+    # holds them all, so that "next" must be absent
+    body = listed(demo, limit=1000)
+    assert body["first"] == "/v2/images?limit=1000"
     assert body["schema"] == "/v2/schemas/images"
-    assert "next" not in body
+    assert len(body["images"]) < 1000 and "next" not in body
     ref = glance_sample("images-list-response.json")
     if ref:
         assert_same_keys(body, ref)
@@ -425,7 +427,10 @@ def test_list_visibility_rules(admin, demo, images):
     assert mine["id"] in seen and public["id"] in seen and admins["id"] not in seen
     seen = ids_of(listed(admin, limit=1000))
     assert {mine["id"], admins["id"], public["id"]} <= set(seen)
-    assert ids_of(listed(demo, visibility="private")) == [mine["id"]]
+    private = listed(demo, visibility="private", limit=1000)["images"]
+    assert mine["id"] in ids_of({"images": private})
+    assert all(i["visibility"] == "private" and i["owner"] == demo.project_id
+               for i in private), private
 
 
 def test_list_filters(admin, images):

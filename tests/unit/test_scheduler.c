@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,30 @@ static void t_disk_ratio(struct host_row *h, struct sched_request *r)
     h->disk_allocation_ratio = 2.0;
 }
 
+/* The forced "az:host" form skips liveness and zone, not the rest. */
+static void t_forced_stale(struct host_row *h, struct sched_request *r)
+{
+    strcpy(r->host, "a");
+    r->forced = true;
+    h->last_seen_up = NOW - 61000000;
+}
+static void t_forced_az(struct host_row *h, struct sched_request *r)
+{
+    strcpy(r->host, "a");
+    strcpy(r->zone, "az2");
+    r->forced = true;
+}
+static void t_forced_disabled(struct host_row *h, struct sched_request *r)
+{
+    t_forced_az(h, r);
+    h->disabled = true;
+}
+static void t_forced_full(struct host_row *h, struct sched_request *r)
+{
+    t_forced_az(h, r);
+    h->memory_mb_used = 4000;
+}
+
 static const struct filter_case filter_cases[] = {
     { "fresh host", t_none, NULL },
     { "disabled service", t_disabled, "ComputeFilter" },
@@ -101,6 +126,10 @@ static const struct filter_case filter_cases[] = {
     { "RAM overcommit 1.5", t_ram_ratio, NULL },
     { "disk full", t_disk_over, "DISK_GB" },
     { "disk overcommit 2.0", t_disk_ratio, NULL },
+    { "forced host that is down", t_forced_stale, NULL },
+    { "forced host in another zone", t_forced_az, NULL },
+    { "forced host disabled", t_forced_disabled, "ComputeFilter" },
+    { "forced host without RAM", t_forced_full, "MEMORY_MB" },
 };
 
 static void test_filters(void **state)
@@ -188,6 +217,7 @@ static void test_request_for_server(void **state)
     assert_string_equal(r.zone, "nova");
     assert_string_equal(r.host, "host1");
     assert_string_equal(r.node, "node1");
+    assert_true(r.forced);
 
     s.image_ref[0] = '\0';                   /* volume-backed: root disk elsewhere */
     strcpy(s.availability_zone, ":host2");
@@ -197,6 +227,11 @@ static void test_request_for_server(void **state)
     assert_int_equal(r.usage.disk_gb, 7);
     assert_string_equal(r.zone, "");
     assert_string_equal(r.host, "host3");   /* 2.74 host wins over the az form */
+    assert_false(r.forced);                 /* ... and runs every filter */
+    args = json_pack("{s:s, s:b}", "host", "host2", "forced", 1);
+    scheduler_request_for(&s, args, &r);
+    json_decref(args);
+    assert_true(r.forced);
 }
 
 /* --- claims on a real store --- */
@@ -372,6 +407,123 @@ static void test_disabled_host_skipped(void **state)
     assert_int_equal(err.status, 404);
 }
 
+/* Many threads, each on its own connection, racing for 2 hosts x 2
+ * slots: exactly 4 claims win, the rest find no valid host, and usage
+ * ends at capacity, never above it. */
+struct racer {
+    int won, lost, failed;
+};
+
+static void *race(void *arg)
+{
+    struct racer *me = arg;
+    struct db *mine = store_db();
+    struct sched_request r = request(1, 256, 1);
+    for (int i = 0; i < 6 && mine; i++) {
+        struct sched_result res;
+        struct cerr err = {0};
+        int rc = scheduler_select(mine, &r, &res, &err);
+        if (rc == 0)
+            me->won++;
+        else if (rc == 1 && err.status == 500)
+            me->lost++;
+        else
+            me->failed++;
+    }
+    store_thread_done();
+    return NULL;
+}
+
+static void test_concurrent_claims_never_oversubscribe(void **state)
+{
+    struct cirrus_config cfg = two_hosts();   /* 2 vcpus x 1.0 per host */
+    struct cerr err;
+    assert_int_equal(host_bootstrap(&cfg, &err), 0);
+    enum { N = 8 };
+    pthread_t t[N];
+    struct racer rs[N];
+    memset(rs, 0, sizeof(rs));
+    for (int i = 0; i < N; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, race, &rs[i]), 0);
+    int won = 0, lost = 0, failed = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        won += rs[i].won;
+        lost += rs[i].lost;
+        failed += rs[i].failed;
+    }
+    assert_int_equal(failed, 0);
+    assert_int_equal(won, 4);
+    assert_int_equal(lost, N * 6 - 4);
+    struct host_row a, b;
+    assert_int_equal(store_host_get(db, "cirrus-1", &a, &err), 0);
+    assert_int_equal(store_host_get(db, "cirrus-2", &b, &err), 0);
+    assert_int_equal(a.vcpus_used, 2);
+    assert_int_equal(b.vcpus_used, 2);
+    assert_int_equal(a.running_vms + b.running_vms, 4);
+    struct host_usage u = { 1, 256, 1 };
+    for (int i = 0; i < 2; i++) {
+        store_host_release(db, "cirrus-1", &u);
+        store_host_release(db, "cirrus-2", &u);
+    }
+}
+
+/* Control services and compute hosts share one id space (os-services
+ * lists them together), and ids survive re-bootstrap. */
+static void test_service_ids_shared_with_hosts(void **state)
+{
+    struct cirrus_config cfg = two_hosts();
+    struct cerr err;
+    cfg.hosts = 3;
+    assert_int_equal(host_bootstrap(&cfg, &err), 0);
+    struct service_row *svc = NULL;
+    struct host_row *hosts = NULL;
+    int ns = 0, nh = 0;
+    assert_int_equal(store_service_list(db, &svc, &ns, &err), 0);
+    assert_int_equal(store_host_list(db, &hosts, &nh, &err), 0);
+    assert_int_equal(ns, 2);
+    assert_string_equal(svc[0].binary, "nova-conductor");
+    assert_string_equal(svc[1].binary, "nova-scheduler");
+    assert_string_equal(svc[0].host, "cirrus");
+    assert_int_equal(nh, 3);
+    assert_int_equal(hosts[0].hypervisor_version, 1000);   /* the fake driver's */
+    for (int i = 0; i < ns; i++)
+        for (int j = 0; j < nh; j++)
+            assert_int_not_equal(svc[i].id, hosts[j].id);
+    int64_t sched_id = svc[1].id;
+    /* A deleted service comes back on the next start with a fresh id. */
+    assert_int_equal(store_service_delete(db, sched_id, NULL), 0);
+    assert_int_equal(store_service_delete(db, sched_id, NULL), 1);
+    assert_int_equal(host_bootstrap(&cfg, &err), 0);
+    free(svc);
+    assert_int_equal(store_service_list(db, &svc, &ns, &err), 0);
+    assert_int_equal(ns, 2);
+    for (int j = 0; j < nh; j++)
+        assert_int_not_equal(svc[1].id, hosts[j].id);
+    assert_true(svc[1].id > sched_id);
+    int64_t count = -1;
+    assert_int_equal(store_host_server_count(db, "cirrus-3", &count), 0);
+    assert_int_equal(count, 0);
+    assert_int_equal(store_host_migration_count(db, "cirrus-3", &count), 0);
+    assert_int_equal(count, 0);
+    /* A finished resize does not count; a "done" evacuation blocks un-forcing. */
+    assert_true(db_run(db, "INSERT INTO migrations (uuid, instance_uuid, source_compute,"
+                           " dest_compute, status, migration_type, created_at, updated_at)"
+                           " VALUES ('m1', 'i1', 'cirrus-3', 'cirrus-1', 'confirmed', 'resize',"
+                           " 0, 0), ('m2', 'i2', 'cirrus-3', 'cirrus-2', 'done', 'evacuation',"
+                           " 0, 0), ('m3', 'i3', 'cirrus-1', 'cirrus-3', 'migrating',"
+                           " 'live-migration', 0, 0)", "") >= 0);
+    assert_int_equal(store_host_migration_count(db, "cirrus-3", &count), 0);
+    assert_int_equal(count, 1);                 /* only the live migration */
+    assert_int_equal(store_host_evacuations_done(db, "cirrus-3", &count), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(store_host_evacuations_done(db, "cirrus-1", &count), 0);
+    assert_int_equal(count, 0);
+    db_run(db, "DELETE FROM migrations", "");
+    free(svc);
+    free(hosts);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -388,6 +540,8 @@ int main(void)
         cmocka_unit_test(test_select_spreads_and_exhausts),
         cmocka_unit_test(test_stale_candidate_loses_claim),
         cmocka_unit_test(test_disabled_host_skipped),
+        cmocka_unit_test(test_concurrent_claims_never_oversubscribe),
+        cmocka_unit_test(test_service_ids_shared_with_hosts),
     };
     int failed = cmocka_run_group_tests_name("scheduler", pure, NULL, NULL);
     failed += cmocka_run_group_tests_name("scheduler claims", store, setup, teardown);

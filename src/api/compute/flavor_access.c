@@ -79,16 +79,19 @@ static int access_change(struct http_request *req, struct http_response *res,
 
 static int flavor_action(struct http_request *req, struct http_response *res, struct cerr *err)
 {
-    const char *name = NULL;
-    if (json_is_object(req->json) && json_object_size(req->json) > 0)
-        name = json_object_iter_key(json_object_iter(req->json));
-    if (name && strcmp(name, "addTenantAccess") == 0)
-        return access_change(req, res, err, true);
-    if (name && strcmp(name, "removeTenantAccess") == 0)
-        return access_change(req, res, err, false);
-    if (!req->json)
+    /* Nova's action_peek: exactly one key names the action; the lookup
+     * fails before dispatch, so those faults carry no version headers. */
+    if (!json_is_object(req->json) || json_object_size(req->json) != 1) {
+        res->unversioned = true;
         return cerr_set(err, 400, "Malformed request body");
-    return cerr_set(err, 400, "There is no such action: %s", name ? name : "None");
+    }
+    const char *name = json_object_iter_key(json_object_iter(req->json));
+    if (strcmp(name, "addTenantAccess") == 0)
+        return access_change(req, res, err, true);
+    if (strcmp(name, "removeTenantAccess") == 0)
+        return access_change(req, res, err, false);
+    res->unversioned = true;
+    return cerr_set(err, 400, "There is no such action: %s", name);
 }
 
 const struct route api_flavor_access_routes[] = {

@@ -12,6 +12,7 @@ static const struct server_action *const tables[] = {
     server_actions_admin,
     server_actions_rescue,
     server_actions_migrate,
+    server_actions_live,
     NULL,
 };
 
@@ -28,12 +29,15 @@ static const struct server_action *find_action(const char *name, int mv)
 static int server_action(struct http_request *req, struct http_response *res, struct cerr *err)
 {
     const json_t *body = req->json;
+    /* Nova finds the action before dispatch: these faults carry no version headers */
+    res->unversioned = true;
     if (!json_is_object(body) || json_object_size(body) != 1)
         return cerr_set(err, 400, "Malformed request body");
     const char *name = json_object_iter_key(json_object_iter((json_t *)body));
     const struct server_action *a = find_action(name, req->mv);
     if (!a)
         return cerr_set(err, 400, "There is no such action: %s", name);
+    res->unversioned = false;
     return a->fn(req, res, json_object_get(body, name), err);
 }
 

@@ -29,5 +29,6 @@ extern const struct server_action server_actions_power[];     /* server_actions_
 extern const struct server_action server_actions_admin[];     /* server_actions_admin.c */
 extern const struct server_action server_actions_rescue[];    /* server_actions_rescue.c */
 extern const struct server_action server_actions_migrate[];   /* server_actions_migrate.c */
+extern const struct server_action server_actions_live[];      /* server_actions_live.c */
 
 #endif

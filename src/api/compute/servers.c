@@ -9,6 +9,7 @@
 #include "api/compute/server_view.h"
 #include "api/compute/servers_validate.h"
 #include "core/instance.h"
+#include "core/migrate.h"
 #include "core/network.h"
 #include "core/policy.h"
 #include "core/task.h"
@@ -146,7 +147,8 @@ static int delete_local(struct http_request *req, struct db *db, const struct se
 static int delete_on_host(struct http_request *req, struct db *db, const struct server *s,
                           struct cerr *err)
 {
-    if (store_server_set_state(db, s->uuid, NULL, NULL, "deleting", POWER_KEEP, err) < 0)
+    if (store_server_set_state(db, s->uuid, NULL, NULL, "deleting", POWER_KEEP, err) < 0 ||
+        migrate_confirm_on_delete(db, s->uuid, err) < 0)   /* VERIFY_RESIZE: drop the source */
         return -1;
     return task_enqueue(db, TASK_DELETE, s->uuid, s->host, NULL, req->request_id, err);
 }

@@ -409,6 +409,11 @@ static json_t *build_args(const struct create_ctx *c)
         json_object_set_new(args, "host", json_string(host));
     if (node && node[0])
         json_object_set_new(args, "node", json_string(node));
+    /* The admin "az:host[:node]" form forces the host past the scheduler's
+     * up/zone filters as Nova's force_hosts does; 2.74 host/hypervisor_hostname
+     * are only requests that every filter still judges. */
+    if (!r->host && !r->hypervisor_hostname && (r->forced_host[0] || r->forced_node[0]))
+        json_object_set_new(args, "forced", json_true());
     json_object_set_new(args, "admin_password", json_string(c->password));
     return args;
 }

@@ -1,0 +1,43 @@
+/* domain.h - a VM's definition as the qemu driver keeps it: written to
+ * <instance dir>/domain.json at spawn (like libvirt's domain XML) so power
+ * on, reboot, rescue and a restarted cirrusd rebuild the same machine,
+ * and the QEMU command line built from it. Pure: no I/O. */
+#ifndef CIRRUS_VIRT_QEMU_DOMAIN_H
+#define CIRRUS_VIRT_QEMU_DOMAIN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct qemu_domain {
+    char uuid[40];
+    char name[32];              /* instance-%08x */
+    char image_ref[40];
+    int64_t vcpus, memory_mb, root_gb, ephemeral_gb, swap_mb;
+    char mac[18];               /* "" = no NIC */
+    char net_cidr[64];          /* user-mode network the NIC sits on */
+    char gateway[46], dns[46];
+    bool rescue;                /* boot disk.rescue first, disk second */
+    bool config_drive;          /* disk.config attached */
+};
+
+/* How this start of the process differs from a plain boot. */
+struct qemu_launch {
+    const char *binary;         /* qemu-system-x86_64 */
+    const char *accel;          /* "tcg" or "kvm" (already resolved) */
+    const char *machine;        /* "pc" */
+    const char *incoming;       /* NULL, "defer" or a migration URI */
+    bool paused;                /* -S */
+};
+
+json_t *qemu_domain_to_json(const struct qemu_domain *d);
+int qemu_domain_from_json(const json_t *j, struct qemu_domain *d, struct cerr *err);
+/* NULL-terminated argv (free with qemu_argv_free). Every path in it is
+ * relative: QEMU runs in the instance directory, which keeps the monitor
+ * socket's path short whatever data_dir is. */
+char **qemu_domain_argv(const struct qemu_domain *d, const struct qemu_launch *l);
+void qemu_argv_free(char **argv);
+
+#endif
