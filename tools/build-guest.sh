@@ -62,7 +62,7 @@ cp /bin/busybox "$ir/bin/busybox"
 cp "$here/guest/init" "$ir/init"
 chmod 755 "$ir/init" "$ir/bin/busybox"
 : >"$ir/etc/modules.order"
-for m in virtio_pci virtio_blk virtio_net isofs vfat nls_cp437 nls_ascii nls_utf8 button evdev; do
+for m in virtio_pci virtio_blk virtio_net virtio_console isofs vfat nls_cp437 nls_ascii nls_utf8 button evdev; do
     modprobe -d "$work/k" -S "$uname_r" --show-depends "$m" 2>/dev/null |
         awk '$1 == "insmod" {print $2}'
 done | awk '!seen[$0]++' | while read -r path; do

@@ -29,6 +29,7 @@ extern const struct route api_hypervisors_routes[];         /* api/compute/hyper
 extern const struct route api_services_routes[];            /* api/compute/services.c */
 extern const struct route api_availability_zones_routes[];  /* api/compute/availability_zones.c */
 extern const struct route api_migrations_routes[];          /* api/compute/migrations.c */
+extern const struct route api_aggregates_routes[];          /* api/compute/aggregates.c */
 extern const struct route api_image_versions_routes[];      /* api/image/versions.c */
 extern const struct route api_image_images_routes[];        /* api/image/images.c */
 extern const struct route api_image_data_routes[];          /* api/image/data.c */

@@ -25,6 +25,7 @@ static const struct route *const compute_tables[] = {
     api_services_routes,
     api_availability_zones_routes,
     api_migrations_routes,
+    api_aggregates_routes,
     NULL,
 };
 static const struct route *const identity_tables[] = {

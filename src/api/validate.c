@@ -87,6 +87,18 @@ static void py_repr(struct buf *b, const json_t *v)
     }
 }
 
+/* Shortens text longer than 200 bytes to "<first ~197 bytes>...", never
+ * inside a UTF-8 character (the message must stay valid JSON text). */
+static void cut_text(char *out)
+{
+    if (strlen(out) <= 200)
+        return;
+    size_t at = 197;
+    while (at > 0 && ((unsigned char)out[at] & 0xc0) == 0x80)
+        at--;
+    strcpy(out + at, "...");
+}
+
 /* repr() into a bounded buffer ("None" for a missing value). */
 static void repr_text(const json_t *v, char *out, size_t n)
 {
@@ -95,8 +107,7 @@ static void repr_text(const json_t *v, char *out, size_t n)
         py_repr(&b, v);
     snprintf(out, n, "%s", v ? b.data : "None");
     buf_free(&b);
-    if (strlen(out) > 200)
-        strcpy(out + 197, "...");
+    cut_text(out);
 }
 
 void v_repr(const json_t *v, char *out, size_t n)
@@ -109,8 +120,7 @@ static void value_text(const json_t *v, char *out, size_t n)
 {
     if (v && json_is_string(v)) {
         snprintf(out, n, "%s", json_string_value(v));
-        if (strlen(out) > 200)
-            strcpy(out + 197, "...");
+        cut_text(out);
         return;
     }
     repr_text(v, out, n);
@@ -128,6 +138,31 @@ int v_fail(struct cerr *err, const char *field, const json_t *value, const char 
                     reason);
 }
 
+/* jsonschema's additionalProperties message for the keys of obj outside
+ * allowed, in body order: "Additional properties are not allowed ('a' was
+ * unexpected)", or "('a', 'b' were unexpected)". NULL when there are none;
+ * the caller frees it. */
+static char *extras_msg(const json_t *obj, const char *const *allowed)
+{
+    struct buf b = {0};
+    const char *key;
+    json_t *x;
+    int n = 0;
+    json_object_foreach((json_t *)obj, key, x) {
+        bool ok = false;
+        for (int i = 0; allowed && allowed[i]; i++)
+            ok = ok || strcmp(allowed[i], key) == 0;
+        if (ok)
+            continue;
+        buf_puts(&b, n++ ? ", " : "Additional properties are not allowed (");
+        py_repr_string(&b, key);
+    }
+    if (n == 0)
+        return NULL;
+    buf_puts(&b, n == 1 ? " was unexpected)" : " were unexpected)");
+    return b.data;
+}
+
 int v_object(const json_t *v, const char *field, const char *const *allowed, struct cerr *err)
 {
     if (!json_is_object(v)) {
@@ -135,18 +170,12 @@ int v_object(const json_t *v, const char *field, const char *const *allowed, str
         repr_text(v, val, sizeof(val));
         return v_fail(err, field, v, "%s is not of type 'object'", val);
     }
-    const char *key;
-    json_t *x;
-    json_object_foreach((json_t *)v, key, x) {
-        bool ok = false;
-        for (int i = 0; allowed && allowed[i]; i++)
-            if (strcmp(allowed[i], key) == 0)
-                ok = true;
-        if (!ok)
-            return v_fail(err, field, v, "Additional properties are not allowed ('%s' was "
-                          "unexpected)", key);
-    }
-    return 0;
+    char *extras = extras_msg(v, allowed);
+    if (!extras)
+        return 0;
+    v_fail(err, field, v, "%s", extras);
+    free(extras);
+    return -1;
 }
 
 int v_required(const json_t *obj, const char *key, struct cerr *err)
@@ -531,23 +560,21 @@ int v_body(const json_t *body, const char *const *allowed, const char *required,
            struct cerr *err)
 {
     char val[256];
+    /* jsonschema reports the first failing keyword in schema order, and
+     * Nova's schemas read type, properties, required, additionalProperties;
+     * the type error quotes the value with repr() */
     if (!json_is_object(body)) {
-        value_text(body, val, sizeof(val));
+        repr_text(body, val, sizeof(val));
         return cerr_set(err, 400, "%s is not of type 'object'", val);
-    }
-    const char *key;
-    json_t *x;
-    json_object_foreach((json_t *)body, key, x) {
-        bool ok = false;
-        for (int i = 0; allowed && allowed[i]; i++)
-            ok = ok || strcmp(allowed[i], key) == 0;
-        if (!ok)
-            return cerr_set(err, 400, "Additional properties are not allowed ('%s' was "
-                            "unexpected)", key);
     }
     if (required && !json_object_get(body, required))
         return cerr_set(err, 400, "'%s' is a required property", required);
-    return 0;
+    char *extras = extras_msg(body, allowed);
+    if (!extras)
+        return 0;
+    cerr_set(err, 400, "%s", extras);
+    free(extras);
+    return -1;
 }
 
 int v_required_in(const json_t *obj, const char *field, const char *key, struct cerr *err)

@@ -16,29 +16,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The same action's events and finish, when the task carries its request. */
-static void event_finish(struct db *db, const struct task *t, const char *result,
-                         const char *traceback, bool finish_action)
+/* Nova's conductor records an event on the create action only when it
+ * buries a server it could not schedule (_create_instance_action_for_cell0:
+ * "conductor_schedule_and_build_instances", host = the conductor's host,
+ * finished with the failure); a scheduled build shows the compute's event
+ * alone. */
+static void event_failed(struct db *db, const struct task *t, const char *conductor_host,
+                         const char *traceback)
 {
     if (!t->request_id[0])
         return;
-    store_action_event_finish(db, t->instance_uuid, t->request_id, EV_SCHEDULE, result,
+    store_action_event_start(db, t->instance_uuid, t->request_id, EV_SCHEDULE, conductor_host);
+    store_action_event_finish(db, t->instance_uuid, t->request_id, EV_SCHEDULE, "Error",
                               traceback);
-    if (finish_action)
-        store_action_finish(db, t->instance_uuid, t->request_id, "Error");
+    store_action_finish(db, t->instance_uuid, t->request_id, "Error");
 }
 
 /* NoValidHost: error with the fault Nova shows (code 500); the addresses
  * the API allocated go back, as Nova never allocates ports then. */
-static bool no_valid_host(struct db *db, const struct task *t, const char *why,
-                          struct cerr *err)
+static bool no_valid_host(struct db *db, const struct task *t, const char *conductor_host,
+                          const char *why, struct cerr *err)
 {
     bool ok = store_server_set_state(db, t->instance_uuid, "scheduling", VM_ERROR, "",
                                      POWER_KEEP, err) == 0 &&
               store_server_fault_add(db, t->instance_uuid, 500, NO_VALID_HOST, why, NULL) >= 0 &&
               network_release(db, t->instance_uuid) >= 0;
     if (ok) {
-        event_finish(db, t, "Error", why, true);
+        event_failed(db, t, conductor_host, why);
         log_info("server %s: %s (%s)", t->instance_uuid, NO_VALID_HOST, why);
     }
     return ok;
@@ -58,15 +62,13 @@ static bool hand_to_host(struct db *db, const struct task *t, struct server *s,
                                      err) == 0 &&
               store_server_update(db, s, err) == 0 &&
               task_enqueue(db, TASK_SPAWN, s->uuid, res->host, args, t->request_id, err) == 0;
-    if (ok)
-        event_finish(db, t, "Success", NULL, false);
     return ok;
 }
 
 /* 1 handed on (to_host filled) or failed for good (to_host ""), 0 the
  * server moved on, -1 store error. */
-static int schedule(struct db *db, const struct task *t, const json_t *args,
-                    char to_host[HOST_NAME_LEN], struct cerr *err)
+static int schedule(struct db *db, const struct agent *a, const struct task *t,
+                    const json_t *args, char to_host[HOST_NAME_LEN], struct cerr *err)
 {
     struct server *s = NULL;
     int rc = agent_load_server(db, t->instance_uuid, &s, err);
@@ -83,7 +85,7 @@ static int schedule(struct db *db, const struct task *t, const json_t *args,
         *err = why;
         rc = -1;
     } else if (picked == 1) {
-        rc = no_valid_host(db, t, res.why, err) ? 1 : -1;
+        rc = no_valid_host(db, t, a->cfg->host, res.why, err) ? 1 : -1;
     } else {
         rc = hand_to_host(db, t, s, &res, args, err) ? 1 : -1;
         if (rc == 1) {
@@ -100,15 +102,13 @@ static int do_build(struct agent *a, const struct task *t, struct cerr *err)
 {
     struct db *db = store_db();
     json_t *args = json_loads(t->args, 0, NULL);
-    if (t->request_id[0])
-        store_action_event_start(db, t->instance_uuid, t->request_id, EV_SCHEDULE, NULL);
     int rc = -1;
     if (db_begin(db) < 0) {
         cerr_internal(err, "build transaction");
         goto cleanup;
     }
     char to_host[HOST_NAME_LEN] = "";
-    int done = schedule(db, t, args, to_host, err);
+    int done = schedule(db, a, t, args, to_host, err);
     if (done < 0 || store_task_finish(db, t->id) < 0 || db_commit(db) < 0) {
         db_rollback(db);
         if (!err->message[0])

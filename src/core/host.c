@@ -4,6 +4,7 @@
  * ids (os-services, os-hypervisors 2.53+). */
 #include "core/agent.h"
 #include "core/bootstrap.h"
+#include "store/aggregate.h"
 #include "store/host.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -74,7 +75,9 @@ int host_bootstrap(const struct cirrus_config *cfg, struct cerr *err)
             return -1;
         }
     }
-    if (db_commit(db) < 0) {
+    /* The upsert wrote the default zone: a host in an aggregate with an
+     * availability_zone keeps that one (Nova derives it on every read). */
+    if (store_aggregate_sync_zones(db, cfg->availability_zone) < 0 || db_commit(db) < 0) {
         db_rollback(db);
         return cerr_internal(err, "host bootstrap");
     }

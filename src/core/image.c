@@ -372,7 +372,8 @@ int image_list(struct db *db, const struct auth *a, const struct image_query *q,
             matches(db, &rows[i], q))
             rows[k++] = rows[i];
     }
-    qsort_r(rows, (size_t)k, sizeof(*rows), cmp_images, &spec);
+    if (k > 1)      /* rows is NULL when no image exists: qsort_r must not see it (UBSan) */
+        qsort_r(rows, (size_t)k, sizeof(*rows), cmp_images, &spec);
     out->items = rows;
     out->count = k < q->limit ? k : q->limit;
     out->more = k > q->limit;

@@ -13,29 +13,32 @@ void microversion_format(int mv, char out[16])
     snprintf(out, 16, "%d.%d", MV_MAJOR(mv), MV_MINOR(mv));
 }
 
-/* Grammar ^[1-9][0-9]*\.([1-9][0-9]*|0)$, or "latest". */
-static int parse_version(const char *s, size_t len, int *mv)
+/* Grammar ^[1-9][0-9]*\.([1-9][0-9]*|0)$, or "latest". 0 with *mv set;
+ * 1 when well-formed but too long to be any version we could serve (Nova
+ * parses any length and answers 406); -1 malformed. *text and *tlen get the
+ * trimmed value for the messages. */
+static int parse_version(const char *s, size_t len, int *mv, const char **text, size_t *tlen)
 {
     while (len && isspace((unsigned char)*s)) { s++; len--; }
     while (len && isspace((unsigned char)s[len - 1])) len--;
+    *text = s;
+    *tlen = len;
     if (len == 6 && strncasecmp(s, "latest", 6) == 0) {
         *mv = COMPUTE_MV_MAX;
         return 0;
     }
-    char buf[32];
-    if (len == 0 || len >= sizeof(buf))
+    const char *dot = memchr(s, '.', len);
+    if (!dot || dot == s || s[0] == '0')
         return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *dot = strchr(buf, '.');
-    if (!dot || dot == buf || buf[0] == '0')
-        return -1;
-    for (char *p = buf; *p; p++)
-        if (p != dot && !isdigit((unsigned char)*p))
+    size_t major_len = (size_t)(dot - s), minor_len = len - major_len - 1;
+    for (size_t i = 0; i < len; i++)
+        if (s + i != dot && !isdigit((unsigned char)s[i]))
             return -1;
-    if (!dot[1] || (dot[1] == '0' && dot[2]) || dot - buf > 4 || strlen(dot + 1) > 4)
+    if (minor_len == 0 || (dot[1] == '0' && minor_len > 1))
         return -1;
-    *mv = MV(atoi(buf), atoi(dot + 1));
+    if (major_len > 4 || minor_len > 4)
+        return 1;
+    *mv = MV(atoi(s), atoi(dot + 1));   /* both stop at the first non-digit */
     return 0;
 }
 
@@ -82,17 +85,20 @@ int microversion_negotiate(struct http_request *req, int *mv, struct cerr *err)
         }
         len = strlen(v);
     }
-    int want;
-    if (parse_version(v, len, &want) < 0)
+    int want = 0;
+    const char *text;
+    size_t tlen;
+    int rc = parse_version(v, len, &want, &text, &tlen);
+    int shown = (int)(tlen > 64 ? 64 : tlen);
+    if (rc < 0)
         return cerr_set(err, 400, "API Version String %.*s is of invalid format. Must be of "
-                        "format MajorNum.MinorNum.", (int)(len > 64 ? 64 : len), v);
-    if (want < COMPUTE_MV_MIN || want > COMPUTE_MV_MAX) {
-        char w[16], lo[16], hi[16];
-        microversion_format(want, w);
+                        "format MajorNum.MinorNum.", shown, text);
+    if (rc > 0 || want < COMPUTE_MV_MIN || want > COMPUTE_MV_MAX) {
+        char lo[16], hi[16];
         microversion_format(COMPUTE_MV_MIN, lo);
         microversion_format(COMPUTE_MV_MAX, hi);
-        return cerr_set(err, 406, "Version %s is not supported by the API. Minimum is %s and "
-                        "maximum is %s.", w, lo, hi);
+        return cerr_set(err, 406, "Version %.*s is not supported by the API. Minimum is %s and "
+                        "maximum is %s.", shown, text, lo, hi);
     }
     *mv = want;
     return 0;

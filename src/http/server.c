@@ -207,12 +207,46 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-static bool json_content_type(const char *ct)
+/* nova wsgi Request.get_content_type: no type, an empty one or text/plain
+ * (what some web servers default to) mean JSON; otherwise the media type,
+ * parameters dropped, must be application/json or
+ * application/vnd.openstack.compute+json, else 415 "Unsupported
+ * Content-Type". */
+static bool nova_content_type(const char *ct)
 {
+    static const char *const ok[] = { "", "text/plain", "application/json",
+                                      "application/vnd.openstack.compute+json" };
     if (!ct)
-        return true;    /* Nova assumes JSON when no type is given */
-    return strncasecmp(ct, "application/json", 16) == 0 ||
-           strstr(ct, "json") != NULL;
+        return true;
+    size_t n = strcspn(ct, ";");
+    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    while (n > 0 && (*ct == ' ' || *ct == '\t')) {
+        ct++;
+        n--;
+    }
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (strlen(ok[i]) == n && strncasecmp(ct, ok[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* What each service says when the body is not JSON: nova wsgi
+ * ("Malformed request body"), keystone json_body (a ValidationError, also
+ * for a root that is not an object), glance wsgi JSONRequestDeserializer. */
+static int malformed(struct rctx *c)
+{
+    switch (c->req.api) {
+    case API_IDENTITY:
+        return cerr_set(&c->err, 400, "Expecting to find valid JSON object in request body. "
+                        "The server could not comply with the request since it is either "
+                        "malformed or otherwise incorrect. The client is assumed to be in "
+                        "error.");
+    case API_IMAGE:
+        return cerr_set(&c->err, 400, "Malformed JSON in request body.");
+    default:
+        return cerr_set(&c->err, 400, "Malformed request body");
+    }
 }
 
 static int prepare(struct rctx *c)
@@ -244,13 +278,20 @@ static int prepare(struct rctx *c)
         c->spool_fd = -1;
         r->body_file = c->spool_path;
     }
+    /* Nova's Resource checks the type of every request (a GET too, with or
+     * without a body) before dispatch; glance's JSON routes refuse a body of
+     * another type; keystone (json_body: get_json(force=True)) parses
+     * whatever it is sent. */
+    const char *ct = http_header(r, "Content-Type");
+    if (r->api == API_COMPUTE ? !nova_content_type(ct)
+                              : (c->route->flags & ROUTE_JSON) && r->api == API_IMAGE &&
+                                c->body.len > 0 && ct && !strcasestr(ct, "json"))
+        return cerr_set(&c->err, 415, "Unsupported Content-Type");
     if ((c->route->flags & ROUTE_JSON) && c->body.len > 0) {
-        if (!json_content_type(http_header(r, "Content-Type")))
-            return cerr_set(&c->err, 415, "Unsupported Content-Type");
         json_error_t jerr;
         r->json = json_loadb(c->body.data, c->body.len, JSON_DECODE_ANY, &jerr);
-        if (!r->json)
-            return cerr_set(&c->err, 400, "Malformed request body");
+        if (!r->json || (r->api == API_IDENTITY && !json_is_object(r->json)))
+            return malformed(c);
     }
     return 0;
 }
@@ -373,6 +414,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return ret;
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+           c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* libmicrohttpd's %HH decoding, except that %00 stays as written: the path
+ * and query reach handlers as C strings, and a decoded NUL would cut
+ * "/servers/%00" down to "/servers/" (the list) instead of naming a
+ * server that does not exist. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls; (void)conn;
+    char *w = s;
+    for (const char *r = s; *r; ) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 &&
+            (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -400,6 +469,7 @@ int http_server_start(const struct cirrus_config *cfg, struct http_server **out,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->http_threads > 0 ? cfg->http_threads : 4),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,

@@ -203,6 +203,11 @@ int store_flavor_list(struct db *db, const struct flavor_list_query *q, struct f
         return -1;
     if (load_rows(db, q, &rows, &n, err) < 0)
         return -1;
+    if (n == 0) {           /* rows is NULL: qsort_r/memmove must not see it (UBSan) */
+        *out = rows;
+        *count = 0;
+        return 0;
+    }
     qsort_r(rows, (size_t)n, sizeof(*rows), qsort_cmp, (void *)q);
     int start = 0;
     while (q->marker && start < n && cmp_order(&rows[start], &marker, q) <= 0)

@@ -213,6 +213,25 @@ static const struct store_migration task_m[] = {
         "  body TEXT NOT NULL, created_at BIGINT NOT NULL);"},
 };
 
+/* Host aggregates (os-aggregates). A host's availability zone is the
+ * availability_zone metadata of its aggregates, copied into hosts.zone by
+ * store/aggregate.c in the transaction that changes it; membership goes
+ * with the host row (os-services DELETE removes a host from its
+ * aggregates, as Nova does). */
+static const struct store_migration aggregate_m[] = {
+    {1,
+     "CREATE TABLE aggregates (id @AUTOID@, uuid TEXT NOT NULL UNIQUE,"
+     "  name TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, updated_at BIGINT);"
+     "CREATE TABLE aggregate_hosts (id @AUTOID@,"
+     "  aggregate_id BIGINT NOT NULL REFERENCES aggregates(id) ON DELETE CASCADE,"
+     "  host TEXT NOT NULL REFERENCES hosts(host) ON DELETE CASCADE,"
+     "  UNIQUE (aggregate_id, host));"
+     "CREATE INDEX aggregate_hosts_host ON aggregate_hosts (host);"
+     "CREATE TABLE aggregate_metadata ("
+     "  aggregate_id BIGINT NOT NULL REFERENCES aggregates(id) ON DELETE CASCADE,"
+     "  key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (aggregate_id, key));"},
+};
+
 #define MOD(name, arr) \
     static const struct store_module_schema name##_schema = { #name, arr, \
         (int)(sizeof(arr) / sizeof(arr[0])) }
@@ -225,9 +244,10 @@ MOD(server, server_m);
 MOD(action, action_m);
 MOD(network, network_m);
 MOD(task, task_m);
+MOD(aggregate, aggregate_m);
 
 const struct store_module_schema *const store_schemas[] = {
     &identity_schema, &image_schema, &flavor_schema, &keypair_schema, &host_schema,
-    &server_schema, &action_schema, &network_schema, &task_schema,
+    &server_schema, &action_schema, &network_schema, &task_schema, &aggregate_schema,
 };
 const int store_schema_count = (int)(sizeof(store_schemas) / sizeof(store_schemas[0]));

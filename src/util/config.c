@@ -112,6 +112,10 @@ static int on_entry(void *user, const char *section, const char *k, const char *
         if (!strcmp(k, "enable_instance_password")) { c->enable_instance_password = parse_bool(v); return 1; }
         if (!strcmp(k, "resize_confirm_window")) INT(resize_confirm_window);
         if (!strcmp(k, "max_limit")) INT(max_limit);
+    } else if (!strcmp(section, "api")) {
+        /* where nova.conf keeps these two; [compute] works as well */
+        if (!strcmp(k, "enable_instance_password")) { c->enable_instance_password = parse_bool(v); return 1; }
+        if (!strcmp(k, "max_limit")) INT(max_limit);
     } else if (!strcmp(section, "qemu")) {
         if (!strcmp(k, "binary")) STR(qemu_binary);
         if (!strcmp(k, "qemu_img")) STR(qemu_img);

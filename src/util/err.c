@@ -12,8 +12,22 @@ int cerr_set(struct cerr *err, int status, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     err->status = status;
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    int n = vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
+    /* Cut inside a UTF-8 character (messages echo client text): drop the
+     * partial character so the message stays valid text. */
+    if (n >= (int)sizeof(err->message)) {
+        size_t end = sizeof(err->message) - 1;
+        size_t start = end;
+        while (start > 0 && ((unsigned char)err->message[start - 1] & 0xc0) == 0x80)
+            start--;
+        if (start > 0 && (unsigned char)err->message[start - 1] >= 0xc0) {
+            unsigned char lead = (unsigned char)err->message[start - 1];
+            size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+            if (end - (start - 1) < need)
+                err->message[start - 1] = '\0';
+        }
+    }
     return -1;
 }
 

@@ -70,8 +70,12 @@ bool str_copy(char *dst, size_t size, const char *src)
 {
     size_t n = strlen(src);
     if (n >= size) {
-        memcpy(dst, src, size - 1);
-        dst[size - 1] = '\0';
+        /* never split a UTF-8 character: the copy may be echoed in JSON */
+        size_t k = size - 1;
+        while (k > 0 && ((unsigned char)src[k] & 0xc0) == 0x80)
+            k--;
+        memcpy(dst, src, k);
+        dst[k] = '\0';
         return false;
     }
     memcpy(dst, src, n + 1);

@@ -16,7 +16,8 @@ char *xstrdup(const char *s);               /* NULL in, NULL out */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Copies src into dst[size], always NUL-terminated; true when it fit. */
+/* Copies src into dst[size], always NUL-terminated (a cut never splits a
+ * UTF-8 character); true when it fit. */
 bool str_copy(char *dst, size_t size, const char *src);
 bool str_eq(const char *a, const char *b);  /* NULL-safe strcmp()==0 */
 

@@ -5,6 +5,8 @@ change appears exactly there (fields added/removed in views, query
 parameters, request-body validation, status codes). A regression at either
 side of the boundary fails the test. Tests for a version above the
 advertised maximum skip (they run as soon as COMPUTE_MV_MAX reaches them).
+Also here: which answers carry the microversion headers (only those Nova's
+controllers produce) and the WWW-Authenticate header of every 401.
 """
 import base64
 import datetime
@@ -103,8 +105,8 @@ def detail_of(client, sid, mv, query=""):
     return found[0]
 
 
-def listed_ids(client, query, mv, detail=False):
-    r = client.get(f"/servers{'/detail' if detail else ''}?{query}", mv=mv)
+def listed_ids(client, query, mv):
+    r = client.get(f"/servers?{query}", mv=mv)
     assert r.status_code == 200, r.text
     return {s["id"] for s in r.json()["servers"]}
 
@@ -177,12 +179,19 @@ def version_headers(r):
     ({"X-OpenStack-Nova-API-Version": "02.1"}, 400),
     ({"OpenStack-API-Version": "compute 2.9999"}, 406),
     ({"X-OpenStack-Nova-API-Version": "3.0"}, 406),
+    ({"OpenStack-API-Version": "compute 2.99999"}, 406),       # any length parses in Nova
+    ({"X-OpenStack-Nova-API-Version": "2." + "9" * 40}, 406),
+    ({"X-OpenStack-Nova-API-Version": "123456.1"}, 406),
 ])
 def test_bad_version_answers_name_no_version(demo, headers, status):
     # nova wsgi.Resource returns these before dispatch, where the version
     # headers are added
     r = demo.get("/flavors", headers=headers)
-    fault(r, status)
+    msg = fault(r, status)
+    if status == 406:
+        value = next(iter(headers.values())).replace("compute ", "")
+        assert msg == (f"Version {value} is not supported by the API. Minimum is 2.1 and "
+                       f"maximum is {advertised(demo.base)['version']}.")
     assert version_headers(r) == {}, r.headers
     assert "api-version" not in r.headers.get("Vary", "").lower()
     assert r.headers["X-Compute-Request-ID"] == r.headers["X-OpenStack-Request-ID"]
@@ -903,6 +912,28 @@ def test_2_62_event_host_and_host_id(admin, demo, srv):
     host = show(admin, srv, "2.62")["OS-EXT-SRV-ATTR:host"]
     assert spawn["host"] == host
     assert spawn["hostId"] == show(demo, srv, "2.62")["hostId"]
+
+
+def test_2_62_conductor_event_of_an_unschedulable_server(admin, demo, made):
+    # Nova's conductor adds its event to the create action only when it buries
+    # a server it cannot schedule; the event names the conductor's host.
+    need(demo, "2.62")
+    fid = flavor_of(admin, disk=100000)          # more disk than any host has
+    try:
+        sid = made(demo, boot(demo, f"mv-nvh-{RUN}", wait=False, flavorRef=fid))
+        demo.wait_server(sid, "ERROR")
+        action = action_detail(admin, sid, "2.62")
+        assert action["message"] == "Error"
+        (event,) = action["events"]
+        assert event["event"] == "conductor_schedule_and_build_instances"
+        assert event["result"] == "Error" and event["host"] and event["hostId"]
+        (owner_event,) = action_detail(demo, sid, "2.62")["events"]
+        assert "host" not in owner_event and owner_event["hostId"] == event["hostId"]
+        ok = action_detail(demo, boot(demo, f"mv-ok-{RUN}"), "2.62")
+        made(demo, ok["instance_uuid"])
+        assert [e["event"] for e in ok["events"]] == ["compute__do_build_and_run_instance"]
+    finally:
+        admin.delete(f"/flavors/{fid}")
 
 
 def test_2_66_action_changes_before(demo, srv):

@@ -234,6 +234,7 @@ def test_state_conflict(demo):
 
 
 def test_wrong_content_type(demo, server):
+    # nova takes text/plain as JSON (wsgi get_content_type); other types are 415
     r = demo.request("PUT", f"/servers/{server}/tags", data='{"tags": []}', mv=MV,
-                     headers={"Content-Type": "text/plain"})
+                     headers={"Content-Type": "application/xml"})
     fault_of(r, 415)

@@ -74,6 +74,9 @@ static void test_argv_plain_boot(void **state)
     assert_non_null(strstr(s, "user,id=net0,restrict=on,net=10.0.0.0/16,host=10.0.0.1,"
                               "dns=10.0.255.254"));
     assert_non_null(strstr(s, "mac=fa:16:3e:00:00:01"));
+    assert_non_null(strstr(s, "virtserialport,bus=vser0.0,chardev=netcfg,"
+                              "name=org.cirrus.netcfg.0"));
+    assert_non_null(strstr(s, "socket,id=netcfg,path=netcfg.sock,server=on,wait=off"));
     assert_null(strstr(s, "-incoming"));
     assert_null(strstr(s, " -S "));
     assert_null(strstr(s, "-daemonize"));
@@ -179,6 +182,21 @@ static void test_network_data(void **state)
     json_decref(nd);
 }
 
+static void test_netcfg_line(void **state)
+{
+    struct qemu_domain d = sample_domain();
+    json_t *net = json_loads("{\"private\": [{\"version\": 6, \"addr\": \"fd00::5\"}, "
+                             "{\"version\": 4, \"addr\": \"10.0.0.5\"}]}", 0, NULL);
+    char *line = qemu_netcfg_line(net, &d);
+    assert_string_equal(line, "ip=10.0.0.5 netmask=255.255.0.0 gateway=10.0.0.1\n");
+    free(line);
+    json_decref(net);
+    net = json_loads("{\"private\": [{\"version\": 6, \"addr\": \"fd00::5\"}]}", 0, NULL);
+    assert_null(qemu_netcfg_line(net, &d));          /* nothing IPv4 to apply */
+    json_decref(net);
+    assert_null(qemu_netcfg_line(NULL, &d));
+}
+
 static void test_meta_data(void **state)
 {
     struct virt_instance vi;
@@ -213,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_domain_json_round_trip),
         cmocka_unit_test(test_hostname),
         cmocka_unit_test(test_network_data),
+        cmocka_unit_test(test_netcfg_line),
         cmocka_unit_test(test_meta_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

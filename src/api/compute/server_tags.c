@@ -193,7 +193,13 @@ static int tag_show(struct http_request *req, struct http_response *res, struct 
 static int check_url_tag(const char *tag, struct cerr *err)
 {
     char reason[160];
-    if (utf8_len(tag) > 60)
+    json_t *probe = json_string(tag);     /* NULL when the URL bytes are not UTF-8 */
+    bool utf8 = probe != NULL;
+    json_decref(probe);
+    if (!utf8)
+        /* such a tag could be stored but never listed again (bodies are JSON) */
+        snprintf(reason, sizeof(reason), "the tag is not a valid UTF-8 string");
+    else if (utf8_len(tag) > 60)
         snprintf(reason, sizeof(reason), "'%.60s...' is too long", tag);
     else if (strchr(tag, ',') || strchr(tag, '/'))
         snprintf(reason, sizeof(reason), "'%s' does not match '^[^,/]*$'", tag);

@@ -21,7 +21,13 @@ void server_id_from_href(const char *href, char *out, size_t n)
     for (const char *p = start; p < href + len; p++)
         if (*p == '/')
             start = p + 1;
-    snprintf(out, n, "%.*s", (int)(href + len - start), start);
+    size_t k = (size_t)(href + len - start);
+    if (k >= n) {           /* cut at a character boundary: it is echoed in faults */
+        k = n - 1;
+        while (k > 0 && ((unsigned char)start[k] & 0xc0) == 0x80)
+            k--;
+    }
+    snprintf(out, n, "%.*s", (int)k, start);
 }
 
 int server_parse_az(const char *az, char *zone, size_t zn, char *host, size_t hn, char *node,

@@ -15,22 +15,11 @@
 
 /* --- helpers --- */
 
-/* Python's repr of a JSON value, as jsonschema messages show it. */
+/* Python's repr of a JSON value, as jsonschema messages show it
+ * (validate.c's, bounded and never cut inside a UTF-8 character). */
 static void repr(const json_t *v, char *out, size_t n)
 {
-    if (json_is_string(v)) {
-        snprintf(out, n, "'%s'", json_string_value(v));
-    } else if (!v || json_is_null(v)) {
-        snprintf(out, n, "None");
-    } else if (json_is_boolean(v)) {
-        snprintf(out, n, "%s", json_is_true(v) ? "True" : "False");
-    } else {
-        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        snprintf(out, n, "%s", s ? s : "?");
-        free(s);
-    }
-    if (strlen(out) > 200)
-        strcpy(out + 197, "...");
+    v_repr(v, out, n);
 }
 
 static int not_of_type(const json_t *v, const char *field, const char *types, struct cerr *err)

@@ -144,6 +144,13 @@ static int tag_add(struct http_request *req, struct http_response *res, struct c
     if (strlen(tag) > 255)
         return cerr_set(err, 400, "Provided object does not match schema 'image': tag is too "
                         "long");
+    /* a path segment is raw bytes: one that is not UTF-8 could be stored but
+     * never shown again (every image body is JSON) */
+    json_t *probe = json_string(tag);
+    if (!probe)
+        return cerr_set(err, 400, "Provided object does not match schema 'image': tag is not "
+                        "a valid UTF-8 string");
+    json_decref(probe);
     json_t *tags = store_image_tags(db, m.id);
     bool present = false;
     size_t i;

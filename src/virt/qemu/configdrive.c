@@ -123,6 +123,26 @@ json_t *qemu_cd_network_data(const json_t *network_info, const struct qemu_domai
     return json_pack("{s:o, s:o, s:o}", "links", links, "networks", v4, "services", services);
 }
 
+char *qemu_netcfg_line(const json_t *network_info, const struct qemu_domain *d)
+{
+    const char *label;
+    json_t *addrs;
+    json_object_foreach((json_t *)network_info, label, addrs) {
+        size_t i;
+        json_t *a;
+        json_array_foreach(addrs, i, a) {
+            const char *addr = json_string_value(json_object_get(a, "addr"));
+            if (!addr || json_integer_value(json_object_get(a, "version")) != 4)
+                continue;
+            char mask[IPAM_ADDR_TEXT];
+            netmask_of(d->net_cidr, mask);
+            return xasprintf("ip=%s netmask=%s gateway=%s\n", addr, mask,
+                             d->gateway[0] ? d->gateway : "none");
+        }
+    }
+    return NULL;
+}
+
 static int write_json(const char *path, const json_t *j, struct cerr *err)
 {
     /* Indented: one key per line, which even a shell can read. */
@@ -203,12 +223,32 @@ int qemu_configdrive_build(const char *path, const struct virt_instance *vi,
     }
     rc = pack_iso(root, path, err);
 cleanup:
-    qemu_rm_rf(root);
+    if (rc < 0)
+        qemu_rm_rf(root);    /* kept on success: injectNetworkInfo repacks it */
     json_decref(md);
     json_decref(nd);
     free(p);
     free(root);
     free(latest);
     free(content);
+    return rc;
+}
+
+int qemu_configdrive_set_network(const char *path, const json_t *network_info,
+                                 const struct qemu_domain *d, struct cerr *err)
+{
+    char *root = xasprintf("%s.d", path);
+    char *p = xasprintf("%s/openstack/latest/network_data.json", root);
+    json_t *nd = NULL;
+    int rc = 0;
+    if (qemu_file_exists(p)) {
+        nd = qemu_cd_network_data(network_info, d);
+        rc = write_json(p, nd, err);
+        if (rc == 0)
+            rc = pack_iso(root, path, err);
+    }
+    json_decref(nd);
+    free(p);
+    free(root);
     return rc;
 }

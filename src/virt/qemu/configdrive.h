@@ -22,10 +22,20 @@ json_t *qemu_cd_network_data(const json_t *network_info, const struct qemu_domai
 /* The hostname Nova derives from a display name (sanitized, <= 63). */
 void qemu_cd_hostname(const char *display_name, char out[64]);
 
+/* The line sent on the network configuration channel for the addresses
+ * of network_info: "ip=A netmask=M gateway=G\n" (malloc'd), NULL when the
+ * server has no IPv4 address. */
+char *qemu_netcfg_line(const json_t *network_info, const struct qemu_domain *d);
 /* Writes the ISO to path (genisoimage, else xorriso). */
 int qemu_configdrive_build(const char *path, const struct virt_instance *vi,
                            const struct virt_boot *boot, const json_t *network_info,
                            const struct qemu_domain *d, const char *availability_zone,
                            struct cerr *err);
+
+/* Rewrites network_data.json in the drive's source tree (<path>.d, kept
+ * by qemu_configdrive_build) and repacks the ISO; a drive without its tree
+ * (moved from another host) is left as it is. */
+int qemu_configdrive_set_network(const char *path, const json_t *network_info,
+                                 const struct qemu_domain *d, struct cerr *err);
 
 #endif

@@ -158,6 +158,31 @@ void qemu_rm_rf(const char *path)
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A user's qcow2 could name a backing or data file anywhere on this host
+ * and have the guest read it; Nova's format inspector refuses such images
+ * (ImageUnacceptable), and so do we. */
+static int image_acceptable(const char *qemu_img, const char *image_id, const char *path,
+                            struct cerr *err)
+{
+    char *argv[] = { (char *)qemu_img, "info", "--output=json", (char *)path, NULL };
+    char *out = NULL;
+    int rc = qemu_run(argv, &out, err);
+    json_t *j = rc == 0 ? json_loads(out, 0, NULL) : NULL;
+    if (rc == 0) {
+        const char *fmt = json_string_value(json_object_get(j, "format"));
+        json_t *data = json_object_get(json_object_get(j, "format-specific"), "data");
+        if (!fmt || (strcmp(fmt, "qcow2") != 0 && strcmp(fmt, "raw") != 0))
+            rc = cerr_set(err, 500, "Image %s is unacceptable: format %s cannot be booted",
+                          image_id, fmt ? fmt : "unknown");
+        else if (json_object_get(j, "backing-filename") || json_object_get(data, "data-file"))
+            rc = cerr_set(err, 500, "Image %s is unacceptable: it refers to other files",
+                          image_id);
+    }
+    json_decref(j);
+    free(out);
+    return rc;
+}
+
 int qemu_image_cache(const struct cirrus_config *cfg, const char *host_dir,
                      const char *image_id, char **base, struct cerr *err)
 {
@@ -181,6 +206,8 @@ int qemu_image_cache(const struct cirrus_config *cfg, const char *host_dir,
         rc = 0;
     else
         rc = qemu_copy_file(src, path, err);
+    if (rc == 0 && (rc = image_acceptable(cfg->qemu_img, image_id, path, err)) < 0)
+        unlink(path);
 cleanup:
     if (rc == 0) {
         *base = path;

@@ -140,6 +140,12 @@ char **qemu_domain_argv(const struct qemu_domain *d, const struct qemu_launch *l
         add2(&b, "-netdev", net);
         add2(&b, "-device", xasprintf("virtio-net-pci,netdev=net0,mac=%s,romfile=", d->mac));
     }
+    /* A virtio-serial channel on which the running guest receives its
+     * network configuration again (injectNetworkInfo / resetNetwork). */
+    add2(&b, "-device", xstrdup("virtio-serial-pci,id=vser0"));
+    add2(&b, "-chardev", xstrdup("socket,id=netcfg,path=netcfg.sock,server=on,wait=off"));
+    add2(&b, "-device", xasprintf("virtserialport,bus=vser0.0,chardev=netcfg,name=%s",
+                                  QEMU_NETCFG_PORT));
     if (l->incoming)
         add2(&b, "-incoming", xstrdup(l->incoming));
     if (l->paused)

@@ -11,6 +11,9 @@
 
 #include "util/err.h"
 
+/* The guest-visible name of the network configuration channel. */
+#define QEMU_NETCFG_PORT "org.cirrus.netcfg.0"
+
 struct qemu_domain {
     char uuid[40];
     char name[32];              /* instance-%08x */

@@ -71,6 +71,27 @@ static void log_reason(const char *dir, size_t offset, char *out, size_t size)
     free(path);
 }
 
+/* console.log is appended to across boots; at each start it is cut back
+ * to its tail once it passes CONSOLE_KEEP_MAX, so a chatty guest cannot
+ * fill the host's disk (os-getConsoleOutput shows at most 100 KiB). */
+#define CONSOLE_KEEP_MAX (1024 * 1024)
+#define CONSOLE_KEEP_TAIL (256 * 1024)
+
+static void console_trim(const char *dir)
+{
+    char *path = xasprintf("%s/console.log", dir);
+    struct stat st;
+    if (stat(path, &st) == 0 && st.st_size > CONSOLE_KEEP_MAX) {
+        size_t len = 0;
+        char *text = qemu_read_file(path, &len);
+        struct cerr ignored = {0};
+        if (text && len > CONSOLE_KEEP_TAIL)
+            qemu_write_file(path, text + len - CONSOLE_KEEP_TAIL, CONSOLE_KEEP_TAIL, &ignored);
+        free(text);
+    }
+    free(path);
+}
+
 int qemu_launch(const struct virt_host *h, const char *dir, const struct qemu_domain *d,
                 const char *incoming, bool paused, struct cerr *err)
 {
@@ -86,6 +107,7 @@ int qemu_launch(const struct virt_host *h, const char *dir, const struct qemu_do
     int rc = -1;
     free(log);
     unlink(sock);
+    console_trim(dir);
     if (qemu_proc_start(dir, argv, &pid, err) < 0)
         goto cleanup;
     int64_t deadline = qemu_mono_us() + (int64_t)h->cfg->qemu_boot_timeout * 1000000;

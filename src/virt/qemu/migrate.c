@@ -30,7 +30,8 @@
 #define MIGRATE_SHUTDOWN_S 60
 
 static const char *const moved_files[] = {
-    "disk", "disk.eph0", "disk.swap", "disk.config", "domain.json", "console.log", NULL,
+    "disk", "disk.eph0", "disk.swap", "disk.config", "domain.json", "network_info.json",
+    "console.log", NULL,
 };
 
 static int copy_instance_files(const char *from, const char *to, struct cerr *err)
@@ -195,7 +196,8 @@ int qemu_pre_live_migration(struct virt_host *h, const struct virt_instance *vi,
         qemu_image_cache(h->cfg, h->dir, d.image_ref, &base, err) < 0)
         goto cleanup;
     for (const char *const *f = (const char *const[]){ "disk.config", "domain.json",
-                                                       "console.log", NULL }; *f; f++) {
+                                                       "network_info.json", "console.log",
+                                                       NULL }; *f; f++) {
         char *from = xasprintf("%s/%s", src, *f), *to = xasprintf("%s/%s", dir, *f);
         int c = qemu_file_exists(from) ? qemu_copy_file(from, to, err) : 0;
         free(from);

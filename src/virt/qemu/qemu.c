@@ -3,9 +3,11 @@
  * docs/DESIGN.md and issue 4). Everything about an instance lives in its
  * directory <data_dir>/instances/<host>/<uuid>/ - domain.json (the
  * definition), disk (qcow2 overlay on _base/<image>), disk.config (config
- * drive), console.log (serial), qmp.sock, qemu.pid - so any operation, and
- * a restarted cirrusd, can pick an instance up from disk alone. This file
- * holds the host and lifecycle ops; migrate.c the cold and live moves. */
+ * drive), console.log (serial), qmp.sock, netcfg.sock (network settings
+ * for the running guest), qemu.pid - so any operation, and a restarted
+ * cirrusd, can pick an instance up from disk alone. This file holds the
+ * host and lifecycle ops; instance.c starts and stops one QEMU; migrate.c
+ * the cold and live moves. */
 #include "virt/qemu/qemu_priv.h"
 
 #include "core/instance.h"
@@ -19,13 +21,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Nova's libvirt driver returns the last 100 KiB of console.log. */
 #define CONSOLE_MAX_BYTES (100 * 1024)
+/* How long a running guest gets to acknowledge new network settings. */
+#define NETCFG_ACK_MS 5000
 
 /* --- host --- */
 
@@ -112,6 +118,17 @@ static void domain_network(const struct virt_host *h, const json_t *net, struct 
         ipam_addr_text(&a, d->dns);
 }
 
+/* network_info.json: the addresses resetNetwork hands the guest again. */
+static int save_network_info(const char *dir, const json_t *network_info, struct cerr *err)
+{
+    char *path = xasprintf("%s/network_info.json", dir);
+    char *text = network_info ? json_dumps(network_info, JSON_COMPACT) : xstrdup("{}");
+    int rc = qemu_write_file(path, text, strlen(text), err);
+    free(text);
+    free(path);
+    return rc;
+}
+
 static int q_spawn(struct virt_host *h, const struct virt_instance *vi,
                    const struct virt_boot *boot, struct cerr *err)
 {
@@ -158,6 +175,7 @@ static int q_spawn(struct virt_host *h, const struct virt_instance *vi,
     p = xasprintf("%s/disk.config", dir);
     if (qemu_configdrive_build(p, vi, boot, boot ? boot->network_info : NULL, &d,
                                h->cfg->availability_zone, err) < 0 ||
+        save_network_info(dir, boot ? boot->network_info : NULL, err) < 0 ||
         qemu_domain_save(dir, &d, err) < 0 || qemu_launch(h, dir, &d, NULL, false, err) < 0)
         goto cleanup;
     rc = 0;
@@ -543,8 +561,43 @@ static int q_init_instance(struct virt_host *h, const struct virt_instance *vi,
 
 /* --- network, snapshot --- */
 
-/* The config drive is rebuilt with the new addresses (the guest applies it
- * at its next boot); the meta data and user data it held are kept. */
+/* Hands the running guest its network configuration on the virtio-serial
+ * channel; a stopped guest reads the config drive when it boots. */
+static int send_netcfg(const char *dir, const char *uuid, const json_t *network_info,
+                       const struct qemu_domain *d, struct cerr *err)
+{
+    char *line = qemu_netcfg_line(network_info, d);
+    char *sock = xasprintf("%s/netcfg.sock", dir);
+    int rc = 0;
+    if (line && qemu_proc_find(dir, uuid)) {
+        int fd = qmp_unix_connect(sock, err);
+        if (fd < 0) {
+            rc = -1;
+        } else {
+            size_t n = strlen(line);
+            if (send(fd, line, n, MSG_NOSIGNAL) != (ssize_t)n) {
+                rc = cerr_set(err, 500, "cannot send the network configuration: %s",
+                              strerror(errno));
+            } else {
+                /* QEMU drops what the guest has not read when we hang up, so
+                 * wait for the guest's "applied" line. A guest without a
+                 * reader (a stock cloud image) applies it at its next boot. */
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                char ack[128];
+                if (poll(&pfd, 1, NETCFG_ACK_MS) != 1 || recv(fd, ack, sizeof(ack), 0) <= 0)
+                    log_info("%s: the guest did not acknowledge its network configuration",
+                             uuid);
+            }
+            close(fd);
+        }
+    }
+    free(line);
+    free(sock);
+    return rc;
+}
+
+/* Nova's injectNetworkInfo: the config drive gets the new addresses (for
+ * the next boot) and the running guest gets them now. */
 static int q_inject_network_info(struct virt_host *h, const struct virt_instance *vi,
                                  const json_t *network_info, struct cerr *err)
 {
@@ -552,29 +605,32 @@ static int q_inject_network_info(struct virt_host *h, const struct virt_instance
     char *p = xasprintf("%s/disk.config", dir);
     struct qemu_domain d;
     int rc = qemu_domain_load(dir, &d, err);
-    if (rc == 0) {
-        struct virt_boot boot = { .network_info = network_info };
-        d.mac[0] = '\0';
-        domain_network(h, network_info, &d);
-        rc = qemu_configdrive_build(p, vi, &boot, network_info, &d, h->cfg->availability_zone,
-                                    err);
-        if (rc == 0)
-            rc = qemu_domain_save(dir, &d, err);
-    }
+    if (rc == 0)
+        rc = save_network_info(dir, network_info, err);
+    if (rc == 0)
+        rc = qemu_configdrive_set_network(p, network_info, &d, err);
+    if (rc == 0)
+        rc = send_netcfg(dir, vi->uuid, network_info, &d, err);
     free(p);
     free(dir);
     return rc;
 }
 
+/* Nova's resetNetwork: the guest applies its configuration again. */
 static int q_reset_network(struct virt_host *h, const struct virt_instance *vi,
                            struct cerr *err)
 {
-    /* Nova's resetNetwork asks a guest agent to re-read its network
-     * configuration; the guest re-reads the config drive when it boots, so
-     * what is checked here is that the instance exists. */
     char *dir = qemu_inst_dir(h, vi->uuid, NULL);
+    char *p = xasprintf("%s/network_info.json", dir);
+    json_t *net = NULL;
     struct qemu_domain d;
     int rc = qemu_domain_load(dir, &d, err);
+    if (rc == 0) {
+        net = json_load_file(p, 0, NULL);
+        rc = send_netcfg(dir, vi->uuid, net, &d, err);
+    }
+    json_decref(net);
+    free(p);
     free(dir);
     return rc;
 }

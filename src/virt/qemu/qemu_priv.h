@@ -1,6 +1,7 @@
-/* qemu_priv.h - what the qemu driver's files share: the per-host state and
- * the instance-directory helpers (launch, monitor, stop) that the
- * lifecycle ops (qemu.c) and the migration ops (migrate.c) build on. */
+/* qemu_priv.h - what the qemu driver's files share: the per-host state, the
+ * instance-directory helpers of instance.c (launch, monitor, stop) that the
+ * lifecycle ops (qemu.c) and the migration ops (migrate.c) build on, and
+ * the migration ops the driver table points at. */
 #ifndef CIRRUS_VIRT_QEMU_PRIV_H
 #define CIRRUS_VIRT_QEMU_PRIV_H
 

@@ -201,7 +201,7 @@ static int transact(struct qmp *q, const char *cmd, const json_t *args, json_t *
 
 /* sun_path holds 108 bytes; instance directories under a long data_dir
  * do not fit, so connect through the directory's /proc/self/fd entry. */
-static int connect_unix(const char *path, struct cerr *err)
+int qmp_unix_connect(const char *path, struct cerr *err)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     int dirfd = -1, fd = -1;
@@ -232,7 +232,7 @@ static int connect_unix(const char *path, struct cerr *err)
 
 int qmp_open(const char *path, int timeout_ms, struct qmp **out, struct cerr *err)
 {
-    int fd = connect_unix(path, err);
+    int fd = qmp_unix_connect(path, err);
     if (fd < 0)
         return -1;
     struct qmp *q = xcalloc(1, sizeof(*q));

@@ -34,6 +34,11 @@ int qmp_quit(struct qmp *q, struct cerr *err);
 int qmp_event_wait(struct qmp *q, const char *name, int timeout_ms, json_t **data,
                    struct cerr *err);
 
+/* A connected UNIX stream socket (close-on-exec) to path, whatever its
+ * length: sun_path holds 108 bytes, longer paths go through the
+ * directory's /proc/self/fd entry. -1 with err filled on failure. */
+int qmp_unix_connect(const char *path, struct cerr *err);
+
 /* --- the protocol's pure parts, for unit tests --- */
 
 struct qmp_lines {
