@@ -194,6 +194,32 @@ def last_heartbeat(cloud, server):
     return int(beats[-1]) if beats else 0
 
 
+def test_flavor_ephemeral_and_swap_disks_are_attached(cloud):
+    """A flavor with ephemeral and swap space gives the guest two more
+    disks of those sizes, before the config drive."""
+    admin = cloud["admin"]
+    r = admin.post("/flavors", {"flavor": {"name": "vm.eph", "ram": 128, "vcpus": 1,
+                                           "disk": 1, "id": "vm-eph", "OS-FLV-EXT-DATA:ephemeral": 1,
+                                           "swap": 64}})
+    assert r.status_code == 200, r.text
+    r = admin.post("/servers", {"server": {"name": "eph", "imageRef": cloud["image"],
+                                           "flavorRef": "vm-eph"}})
+    assert r.status_code == 202, r.text
+    sid = r.json()["server"]["id"]
+    admin.wait_server(sid, "ACTIVE", timeout=BOOT_TIMEOUT)
+    s = server_show(admin, sid)
+    disks = wait_console(cloud, s, r"CIRRUS-DISKS (.*)")[0].split()
+    sizes = dict(d.split(":") for d in disks)
+    assert [d.split(":")[0] for d in disks] == ["vda", "vdb", "vdc", "vdd"], disks
+    assert int(sizes["vda"]) == 1 * 1024 ** 3 // 512          # root grown to the flavor
+    assert int(sizes["vdb"]) == 1 * 1024 ** 3 // 512          # ephemeral 1 GiB
+    assert int(sizes["vdc"]) == 64 * 1024 ** 2 // 512         # swap 64 MiB
+    wait_console(cloud, s, r"CIRRUS-GUEST-UP role=normal")    # vdb is no rescue target
+    assert admin.delete(f"/servers/{sid}").status_code == 204
+    admin.wait_server(sid, "DELETED", timeout=60)
+    assert admin.delete("/flavors/vm-eph").status_code == 202
+
+
 def test_console_output_api(cloud, server):
     r = action(cloud["admin"], server["id"], {"os-getConsoleOutput": {"length": -1}})
     assert r.status_code == 200, r.text
