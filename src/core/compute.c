@@ -78,7 +78,8 @@ int agent_still_in(struct db *db, const char *uuid, const char *expect_task,
 
 /* --- spawn --- */
 
-static int spawn_succeeded(struct db *db, const struct task *t, struct cerr *err)
+static int spawn_succeeded(struct db *db, const struct task *t, const char *root_device,
+                           struct cerr *err)
 {
     struct server *s = NULL;
     if (db_begin(db) < 0)
@@ -87,6 +88,8 @@ static int spawn_succeeded(struct db *db, const struct task *t, struct cerr *err
     bool ok = rc >= 0;
     if (rc == 1) {
         s->launched_at = clock_now_us();
+        if (root_device)
+            str_copy(s->root_device_name, sizeof(s->root_device_name), root_device);
         ok = store_server_set_state(db, s->uuid, "spawning", VM_ACTIVE, "", POWER_RUNNING,
                                     err) == 0 &&
              store_server_update(db, s, err) == 0;
@@ -158,7 +161,7 @@ static int do_spawn(struct agent *a, const struct task *t, struct cerr *err)
     };
     struct cerr why = {0};
     if (a->driver->spawn(a->vh, &vi, &boot, &why) == 0) {
-        rc = spawn_succeeded(db, t, err);
+        rc = spawn_succeeded(db, t, a->driver->root_device_name, err);
     } else {
         struct cerr ignored;
         a->driver->destroy(a->vh, &vi, &ignored);   /* leave nothing half-built */

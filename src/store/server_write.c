@@ -192,7 +192,8 @@ int store_server_update(struct db *db, const struct server *s, struct cerr *err)
         "UPDATE instances SET name = ?, hostname = ?, description = ?, access_ip_v4 = ?, "
         "access_ip_v6 = ?, disk_config = ?, locked_by = ?, locked_reason = ?, host = ?, "
         "node = ?, availability_zone = ?, progress = ?, launched_at = ?, terminated_at = ?, "
-        "system_metadata = ?, updated_at = ? WHERE uuid = ? AND deleted = 0");
+        "system_metadata = ?, root_device_name = ?, updated_at = ? "
+        "WHERE uuid = ? AND deleted = 0");
     if (!st)
         return cerr_internal(err, "server update");
     int i = 1;
@@ -211,6 +212,7 @@ int store_server_update(struct db *db, const struct server *s, struct cerr *err)
     bind_time(st, i++, s->launched_at);
     bind_time(st, i++, s->terminated_at);
     db_bind_text(st, i++, json_or(s->system_metadata, "{}"));
+    db_bind_text(st, i++, s->root_device_name[0] ? s->root_device_name : NULL);
     db_bind_int(st, i++, clock_now_us());
     db_bind_text(st, i++, s->uuid);
     int rc = db_step(st);

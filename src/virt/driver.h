@@ -90,6 +90,7 @@ struct virt_driver {
     const char *name;              /* "fake", "qemu" */
     const char *hypervisor_type;   /* os-hypervisors hypervisor_type: "fake", "QEMU" */
     int hypervisor_version;        /* os-hypervisors hypervisor_version */
+    const char *root_device_name;  /* the boot disk's name in the guest (OS-EXT-SRV-ATTR:root_device_name) */
 
     int  (*init_host)(const char *host, const struct cirrus_config *cfg, struct virt_host **out,
                       struct cerr *err);

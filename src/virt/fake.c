@@ -726,6 +726,7 @@ const struct virt_driver virt_fake_driver = {
     .name = "fake",
     .hypervisor_type = "fake",
     .hypervisor_version = 1000,   /* Nova's FakeDriver reports 1000 */
+    .root_device_name = "/dev/sda",   /* what Nova's api samples show */
     .init_host = fake_init_host,
     .cleanup_host = fake_cleanup_host,
     .init_instance = fake_init_instance,

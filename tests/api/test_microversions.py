@@ -518,6 +518,8 @@ def test_2_3_extended_server_attributes(admin, demo, srv):
     _, new = assert_field_at("2.3", EXT_23, lambda mv: show(admin, srv, mv))
     assert new["OS-EXT-SRV-ATTR:reservation_id"].startswith("r-")
     assert new["OS-EXT-SRV-ATTR:launch_index"] == 0
+    # set at spawn from the driver (the fake driver names it as Nova's samples do)
+    assert new["OS-EXT-SRV-ATTR:root_device_name"] == "/dev/sda"
     assert_field_at("2.3", EXT_23, lambda mv: detail_of(admin, srv, mv, "all_tenants=1"))
     # still admin-only (until 2.90 makes hostname public)
     assert not set(EXT_23) & set(show(demo, srv, "2.3"))

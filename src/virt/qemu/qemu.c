@@ -673,6 +673,7 @@ const struct virt_driver virt_qemu_driver = {
     .name = "qemu",
     .hypervisor_type = "QEMU",
     .hypervisor_version = 7002000,     /* libvirt's encoding of QEMU 7.2.0 */
+    .root_device_name = "/dev/vda",    /* virtio-blk, as Nova's libvirt driver names it */
     .init_host = q_init_host,
     .cleanup_host = q_cleanup_host,
     .init_instance = q_init_instance,
