@@ -16,7 +16,7 @@ PKGS=(
   wrk procps
   # qemu driver and its test guest (tools/build-guest.sh)
   qemu-system-x86 qemu-utils genisoimage busybox-static cpio dosfstools syslinux
-  syslinux-common mtools kmod xz-utils
+  syslinux-common mtools kmod xz-utils iproute2
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -30,6 +30,7 @@ struct agent {
     pthread_cond_t wake;               /* signalled by kicks aimed at this queue */
     uint64_t kicks, seen_kick;         /* guarded by the worker lock */
     int64_t last_heartbeat;
+    int64_t last_power_sync;           /* compute_sync.c; 0 = never ran */
 };
 
 /* Action event names, as Nova records them (os-instance-actions). */
@@ -51,6 +52,29 @@ int compute_run(struct agent *a, const struct task *t, struct cerr *err);
 /* Puts the instances the store places on this host back under the
  * driver's management after a restart. */
 void compute_init_instances(struct agent *a);
+
+/* --- compute_sync.c: power state sync (Nova's _sync_power_states) ---
+ * What Nova's sync does with a server that has no task_state, given its
+ * vm_state and the power state the hypervisor reports (a driver 404 =
+ * POWER_NOSTATE). The power_state column is always rewritten from the
+ * hypervisor first; this says what follows. */
+enum power_sync_action {
+    POWER_SYNC_NONE,    /* in line, or a mismatch Nova ignores (paused guest, NOSTATE) */
+    POWER_SYNC_STOP,    /* compute_api.stop/force_stop: a "stop" action by the system */
+};
+enum power_sync_action power_sync_decide(const char *vm_state, int vm_power);
+/* One pass over this host's servers when [compute] sync_power_state_interval
+ * seconds have passed since the last (the first pass runs at once; <= 0
+ * never runs). Per server: driver get_info outside any transaction, then
+ * one transaction that re-reads the row (host, no task_state) so a user
+ * action that started meanwhile wins, writes power_state and, when
+ * power_sync_decide() says so, sets task_state powering-off, records the
+ * "stop" instance action (no user or project: Nova's admin context) and
+ * queues TASK_POWER_OFF for this agent. Store failures are logged; the
+ * next pass retries. */
+void compute_sync_power_states(struct agent *a);
+/* Milliseconds until the next pass is due, at most max_ms. */
+int compute_sync_wait_ms(const struct agent *a, int max_ms);
 
 /* --- worker.c --- */
 /* Wakes the local agent of one queue (host NULL or "" = the conductor);

@@ -59,6 +59,7 @@ void agent_instance_of(const struct server *s, const json_t *metadata, struct vi
                                        s->swap };
     str_copy(vi->image_ref, sizeof(vi->image_ref), s->image_ref);
     str_copy(vi->host, sizeof(vi->host), s->host);
+    str_copy(vi->availability_zone, sizeof(vi->availability_zone), s->availability_zone);
     str_copy(vi->vm_state, sizeof(vi->vm_state), s->vm_state);
     vi->power_state = s->power_state;
     vi->metadata = metadata;

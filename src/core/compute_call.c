@@ -101,8 +101,10 @@ int compute_do_set_password(struct agent *a, const struct task *t, struct cerr *
     int status = 202;
     /* InstancePasswordSetFailed (409) when the guest does not run;
      * NotImplementedError (501 "Unable to set password on instance");
-     * any driver error becomes the generic reason, so the password never
-     * reaches a message. */
+     * a driver's own 409 (libvirt's InstanceAgentNotEnabled: "QEMU guest
+     * agent is not enabled") is passed on as Nova does; any other driver
+     * error becomes the generic reason, so the password never reaches a
+     * message. */
     if (compute_power_of(a, &vi, POWER_NOSTATE) != POWER_RUNNING) {
         snprintf(msg, sizeof(msg), "Failed to set admin password on %s because instance %s is "
                  "not running", s->uuid, s->uuid);
@@ -111,8 +113,11 @@ int compute_do_set_password(struct agent *a, const struct task *t, struct cerr *
         snprintf(msg, sizeof(msg), "Unable to set password on instance");
         status = 501;
     } else if (a->driver->set_admin_password(a->vh, &vi, password ? password : "", &why) < 0) {
-        snprintf(msg, sizeof(msg), "Failed to set admin password on %s because error setting "
-                 "admin password", s->uuid);
+        if (why.status == 409)
+            snprintf(msg, sizeof(msg), "%s", why.message);
+        else
+            snprintf(msg, sizeof(msg), "Failed to set admin password on %s because error "
+                     "setting admin password", s->uuid);
         status = 409;
     }
     rc = password_done(db, t, s, status, status == 202 ? NULL : msg, err);

@@ -188,6 +188,8 @@ static void *agent_main(void *arg)
         pthread_mutex_unlock(&g.lock);
         if (db) {
             heartbeat(a, db);
+            if (a->host[0])
+                compute_sync_power_states(a);
             struct task t;
             int rc = store_task_claim_next(db, a->host[0] ? a->host : NULL, a->owner,
                                            clock_now_us(), &t);
@@ -197,7 +199,7 @@ static void *agent_main(void *arg)
                 continue;
             }
         }
-        wait_for_kick(a, IDLE_WAIT_MS);
+        wait_for_kick(a, compute_sync_wait_ms(a, IDLE_WAIT_MS));
     }
     store_thread_done();
     return NULL;

@@ -30,6 +30,7 @@ void config_defaults(struct cirrus_config *c)
     strcpy(c->availability_zone, "nova");
     c->enable_instance_password = true;
     c->resize_confirm_window = 0;
+    c->sync_power_state_interval = 10;   /* Nova's default is 600 */
     c->max_limit = 1000;
     strcpy(c->qemu_binary, "qemu-system-x86_64");
     strcpy(c->qemu_img, "qemu-img");
@@ -111,6 +112,7 @@ static int on_entry(void *user, const char *section, const char *k, const char *
         if (!strcmp(k, "default_availability_zone")) STR(availability_zone);
         if (!strcmp(k, "enable_instance_password")) { c->enable_instance_password = parse_bool(v); return 1; }
         if (!strcmp(k, "resize_confirm_window")) INT(resize_confirm_window);
+        if (!strcmp(k, "sync_power_state_interval")) INT(sync_power_state_interval);
         if (!strcmp(k, "max_limit")) INT(max_limit);
     } else if (!strcmp(section, "api")) {
         /* where nova.conf keeps these two; [compute] works as well */
@@ -122,6 +124,8 @@ static int on_entry(void *user, const char *section, const char *k, const char *
         if (!strcmp(k, "accel")) STR(qemu_accel);
         if (!strcmp(k, "machine")) STR(qemu_machine);
         if (!strcmp(k, "boot_timeout")) INT(qemu_boot_timeout);
+        if (!strcmp(k, "netns_prefix")) STR(qemu_netns_prefix);
+        if (!strcmp(k, "host_addresses")) STR(qemu_host_addresses);
     } else if (!strcmp(section, "quota")) {
         if (!strcmp(k, "instances")) INT(quota_instances);
         if (!strcmp(k, "cores")) INT(quota_cores);

@@ -26,6 +26,7 @@ struct cirrus_config {
     char availability_zone[64];  /* default_availability_zone = nova */
     bool enable_instance_password;
     int  resize_confirm_window;  /* seconds; 0 = never auto-confirm */
+    int  sync_power_state_interval; /* seconds between power state syncs; <= 0 = never */
     int  max_limit;              /* osapi_max_limit */
     /* [qemu] (the qemu virt driver, src/virt/qemu) */
     char qemu_binary[256];       /* binary = qemu-system-x86_64 */
@@ -33,6 +34,8 @@ struct cirrus_config {
     char qemu_accel[16];         /* accel = auto | tcg | kvm */
     char qemu_machine[32];       /* machine = pc */
     int  qemu_boot_timeout;      /* seconds to wait for QMP after exec */
+    char qemu_netns_prefix[64];  /* netns_prefix: QEMU of host H runs in netns <prefix>H; "" = off */
+    char qemu_host_addresses[1024]; /* host_addresses = H=ADDR,...: live migration over TCP */
     /* [quota] */
     int  quota_instances, quota_cores, quota_ram, quota_metadata_items,
          quota_key_pairs, quota_injected_files, quota_injected_file_content_bytes,

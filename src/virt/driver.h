@@ -34,6 +34,7 @@ struct virt_instance {
     struct virt_flavor flavor;
     char image_ref[40];            /* "" for volume-backed */
     char host[VIRT_HOST_MAX];      /* host the instance is on (source of a move) */
+    char availability_zone[256];   /* the server's zone ("" = none): config drive metadata */
     char vm_state[24];             /* the store's view, for init_instance */
     int power_state;               /* enum power_state (core/instance.h) */
     const json_t *metadata;        /* borrowed {"k": "v"}, may be NULL */

@@ -7,7 +7,14 @@
  *
  * Failure injection for tests: a server named "fail-<op>..." (e.g.
  * "fail-spawn-1") or with metadata fake_fail = "<op>[,<op>...]" fails that
- * operation, so the ERROR paths can be driven end to end. */
+ * operation, so the ERROR paths can be driven end to end.
+ *
+ * Test hook for the power state sync (core/compute_sync.c): metadata
+ * fake_power = "<state>[:<tag>]", state one of running, paused, shutdown,
+ * crashed, suspended or gone, changes the VM behind the store's back the
+ * way a guest powering itself off or a dying QEMU does: get_info applies
+ * it once per distinct value (a new tag fires again), "gone" forgets the
+ * VM (get_info then answers 404). Test-only: nothing else reads it. */
 #include "core/instance.h"
 #include "util/clock.h"
 #include "util/mem.h"
@@ -19,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define HIST_LINES 64
@@ -34,6 +42,7 @@ struct fake_vm {
     bool incoming;             /* pre_live_migration placeholder on a destination */
     bool lm_running, lm_abort, lm_force;
     int64_t started_us;
+    char power_hook[64];       /* the fake_power value applied last */
     char hist[HIST_LINES][HIST_WIDTH];
     int hist_count;            /* lines ever written; the ring keeps the last HIST_LINES */
     struct fake_vm *next;
@@ -396,10 +405,37 @@ static int fake_unrescue(struct virt_host *h, const struct virt_instance *vi, st
 
 /* --- inspection and guest agent --- */
 
+/* The fake_power hook (see the top of this file). Caller holds h->lock. */
+static void apply_power_hook(struct virt_host *h, const struct virt_instance *vi,
+                             struct fake_vm *vm)
+{
+    static const struct { const char *name; int power; } states[] = {
+        {"running", POWER_RUNNING}, {"paused", POWER_PAUSED}, {"shutdown", POWER_SHUTDOWN},
+        {"crashed", POWER_CRASHED}, {"suspended", POWER_SUSPENDED}, {"gone", -1},
+    };
+    const char *v = vi->metadata ? json_string_value(json_object_get(vi->metadata, "fake_power"))
+                                 : NULL;
+    if (!vm || !v || strcmp(v, vm->power_hook) == 0)
+        return;
+    size_t len = strcspn(v, ":");
+    for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+        if (strlen(states[i].name) != len || strncasecmp(v, states[i].name, len) != 0)
+            continue;
+        str_copy(vm->power_hook, sizeof(vm->power_hook), v);
+        record(vm, "fake_power %s (was %s)", v, power_name(vm->power));
+        if (states[i].power < 0)
+            vm_remove(h, vm->uuid);
+        else
+            vm->power = states[i].power;
+        return;
+    }
+}
+
 static int fake_get_info(struct virt_host *h, const struct virt_instance *vi,
                          struct virt_info *out, struct cerr *err)
 {
     pthread_mutex_lock(&h->lock);
+    apply_power_hook(h, vi, vm_find(h, vi->uuid));
     struct fake_vm *vm = vm_find(h, vi->uuid);
     if (!vm) {
         cerr_set(err, 404, "Instance %s could not be found.", vi->uuid);

@@ -98,6 +98,54 @@ static void test_argv_rescue_order(void **state)
     free(s);
 }
 
+/* Stable device rescue (2.87): the server's disks keep their places and
+ * the rescue disk comes last, as the device and on the bus asked for, and
+ * is the one that boots. */
+static void test_argv_stable_rescue(void **state)
+{
+    struct qemu_domain d = sample_domain();
+    d.rescue = true;
+    strcpy(d.rescue_device, "disk");
+    strcpy(d.rescue_bus, "virtio");
+    char *s = argv_of(&d, &tcg);
+    char *root = strstr(s, "\"filename\":\"disk\"");
+    char *config = strstr(s, "\"filename\":\"disk.config\"");
+    char *rescue = strstr(s, "\"filename\":\"disk.rescue\"");
+    assert_non_null(root);
+    assert_non_null(config);
+    assert_non_null(rescue);
+    assert_true(root < config && config < rescue);
+    assert_non_null(strstr(s, "virtio-blk-pci,drive=disk-rescue,id=disk-rescue-dev,bootindex=1"));
+    assert_non_null(strstr(s, "drive=disk-root,id=disk-root-dev "));
+    free(s);
+
+    strcpy(d.rescue_device, "cdrom");
+    strcpy(d.rescue_bus, "scsi");
+    s = argv_of(&d, &tcg);
+    assert_non_null(strstr(s, "virtio-scsi-pci,id=rescue-scsi "));
+    assert_non_null(strstr(s, "scsi-cd,bus=rescue-scsi.0,drive=disk-rescue"));
+    free(s);
+    strcpy(d.rescue_bus, "usb");
+    s = argv_of(&d, &tcg);
+    assert_non_null(strstr(s, "usb-bot,id=rescue-bot,bus=rescue-usb.0 "));
+    free(s);
+    strcpy(d.rescue_device, "");              /* bus only: a disk (Nova's default) */
+    strcpy(d.rescue_bus, "sata");
+    s = argv_of(&d, &tcg);
+    assert_non_null(strstr(s, "ahci,id=rescue-sata "));
+    assert_non_null(strstr(s, "ide-hd,bus=rescue-sata.0,drive=disk-rescue"));
+    free(s);
+
+    struct cerr err = {0};
+    assert_int_equal(qemu_rescue_device_check("disk", "virtio", &err), 0);
+    assert_int_equal(qemu_rescue_device_check("cdrom", NULL, &err), 0);      /* on IDE */
+    assert_int_equal(qemu_rescue_device_check(NULL, "usb", &err), 0);
+    assert_int_equal(qemu_rescue_device_check("cdrom", "virtio", &err), -1);
+    assert_int_equal(err.status, 500);
+    assert_int_equal(qemu_rescue_device_check("floppy", "fdc", &err), -1);
+    assert_int_equal(qemu_rescue_device_check("disk", "xen", &err), -1);
+}
+
 static void test_argv_kvm_incoming_extras(void **state)
 {
     struct qemu_domain d = sample_domain();
@@ -124,6 +172,8 @@ static void test_domain_json_round_trip(void **state)
     d.rescue = true;
     d.swap_mb = 32;
     strcpy(d.image_ref, "abc");
+    strcpy(d.rescue_device, "cdrom");
+    strcpy(d.rescue_bus, "scsi");
     json_t *j = qemu_domain_to_json(&d);
     struct cerr err = {0};
     assert_int_equal(qemu_domain_from_json(j, &back, &err), 0);
@@ -227,6 +277,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_argv_plain_boot),
         cmocka_unit_test(test_argv_rescue_order),
+        cmocka_unit_test(test_argv_stable_rescue),
         cmocka_unit_test(test_argv_kvm_incoming_extras),
         cmocka_unit_test(test_domain_json_round_trip),
         cmocka_unit_test(test_hostname),

@@ -60,7 +60,7 @@ static void test_supervised_process(void **state)
     char *argv[] = { "sh", "-c", "sleep 30", UUID, NULL };
     pid_t pid = 0;
     struct cerr err = {0};
-    assert_int_equal(qemu_proc_start(dir, argv, &pid, &err), 0);
+    assert_int_equal(qemu_proc_start(dir, argv, NULL, &pid, &err), 0);
     assert_true(pid > 0);
     assert_true(qemu_proc_child_running(pid));
     /* wait for exec: before it, /proc shows the parent's command line */
@@ -83,7 +83,7 @@ static void test_start_failure_is_seen(void **state)
     char *argv[] = { "/nonexistent/qemu-system-x86_64", UUID, NULL };
     pid_t pid = 0;
     struct cerr err = {0};
-    assert_int_equal(qemu_proc_start(dir, argv, &pid, &err), 0);
+    assert_int_equal(qemu_proc_start(dir, argv, NULL, &pid, &err), 0);
     for (int i = 0; i < 200 && qemu_proc_child_running(pid); i++)
         qemu_sleep_ms(10);
     assert_false(qemu_proc_child_running(pid));

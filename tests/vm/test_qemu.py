@@ -288,6 +288,17 @@ def test_inject_and_reset_network_reach_the_running_guest(cloud, server):
     admin.wait_server(sid, "ACTIVE")
 
 
+def test_change_password_without_guest_agent_is_409(cloud, server):
+    """libvirt sets passwords through the guest agent and refuses with
+    InstanceAgentNotEnabled without one; the server is left as it was."""
+    admin, sid = cloud["admin"], server["id"]
+    r = admin.post(f"/servers/{sid}/action", {"changePassword": {"adminPass": "s3cret"}})
+    assert r.status_code == 409, r.text
+    assert r.json()["conflictingRequest"]["message"] == "QEMU guest agent is not enabled"
+    s = admin.wait_server(sid, "ACTIVE")
+    assert s["OS-EXT-STS:task_state"] is None
+
+
 def test_suspend_saves_memory_and_resume_restores_it(cloud, server):
     admin, sid = cloud["admin"], server["id"]
     ups = count(cloud, server, "CIRRUS-GUEST-UP")
@@ -369,7 +380,13 @@ def test_hard_reboot_revives_a_qemu_that_died(cloud, server):
     while pathlib.Path(f"/proc/{pids[0]}/cmdline").exists() and \
             pathlib.Path(f"/proc/{pids[0]}/cmdline").read_bytes() and time.time() < deadline:
         time.sleep(0.05)
-    action(admin, sid, {"reboot": {"type": "HARD"}})
+    r = admin.post(f"/servers/{sid}/action", {"reboot": {"type": "HARD"}})
+    if r.status_code == 409:
+        # the power-state sync noticed the death first and is stopping the
+        # server (task powering-off): reboot once it is SHUTOFF
+        admin.wait_server(sid, "SHUTOFF")
+        r = admin.post(f"/servers/{sid}/action", {"reboot": {"type": "HARD"}})
+    assert r.status_code == 202, r.text
     admin.wait_server(sid, "ACTIVE", timeout=BOOT_TIMEOUT)
     wait_console(cloud, server, "CIRRUS-GUEST-UP", ups + 1)
     after = qemu_pids(cloud["daemon"].data_dir)
@@ -411,6 +428,93 @@ def test_cirrusd_restart_restarts_a_vm_that_died_meanwhile(cloud, server):
     after = qemu_pids(d.data_dir)
     assert len(after) == 1 and after != pids
     assert admin.wait_server(sid, "ACTIVE")
+
+
+# --- a server in an aggregate's zone, rescued in stable device mode ---------
+
+def delete_server(admin, sid):
+    """Deletes a server unless it is gone already."""
+    r = admin.delete(f"/servers/{sid}")
+    assert r.status_code in (204, 404), r.text
+    if r.status_code == 204:
+        admin.wait_server(sid, "DELETED", timeout=60)
+
+
+@pytest.fixture(scope="module")
+def zoned_server(cloud):
+    """A server created in an aggregate's availability zone (the guest's
+    user_data repairs the server's disk when it runs as a rescue)."""
+    admin = cloud["admin"]
+    host = admin.get("/os-services?binary=nova-compute").json()["services"][0]["host"]
+    r = admin.post("/os-aggregates", {"aggregate": {"name": "vm-agg",
+                                                    "availability_zone": "vm-zone"}})
+    assert r.status_code == 200, r.text
+    agg = r.json()["aggregate"]["id"]
+    r = admin.post(f"/os-aggregates/{agg}/action", {"add_host": {"host": host}})
+    assert r.status_code == 200, r.text
+    r = admin.post("/servers", {"server": {
+        "name": "zoned", "imageRef": cloud["image"], "flavorRef": cloud["flavor"],
+        "availability_zone": "vm-zone",
+        "user_data": base64.b64encode(USER_DATA.encode()).decode()}})
+    assert r.status_code == 202, r.text
+    sid = r.json()["server"]["id"]
+    admin = cloud["admin"]
+    admin.wait_server(sid, "ACTIVE", timeout=BOOT_TIMEOUT)
+    s = server_show(admin, sid)
+    wait_console(cloud, s, r"CIRRUS-GUEST-UP")
+    yield s
+    admin = cloud["admin"]
+    delete_server(admin, sid)
+    assert admin.post(f"/os-aggregates/{agg}/action",
+                      {"remove_host": {"host": host}}).status_code == 200
+    assert admin.delete(f"/os-aggregates/{agg}").status_code == 200
+
+
+def test_config_drive_carries_the_servers_availability_zone(cloud, zoned_server):
+    s = zoned_server
+    assert s["OS-EXT-AZ:availability_zone"] == "vm-zone"
+    az = wait_console(cloud, s, rf"CIRRUS-CONFIG-DRIVE uuid={s['id']} az=(\S+)")[0]
+    assert az == "vm-zone"
+
+
+def test_stable_device_rescue_keeps_the_servers_disk_first(cloud, zoned_server):
+    """An image with hw_rescue_device=disk, hw_rescue_bus=virtio (Nova's
+    stable device rescue): the server's own disk stays vda, the rescue disk
+    comes after the config drive, boots, and repairs vda."""
+    admin, s, sid = cloud["admin"], zoned_server, zoned_server["id"]
+    guest = build_guest()
+    r = admin.post("/image/v2/images", {"name": "stable-rescue", "disk_format": "qcow2",
+                                        "container_format": "bare",
+                                        "hw_rescue_device": "disk", "hw_rescue_bus": "virtio"})
+    assert r.status_code == 201, r.text
+    image = r.json()["id"]
+    r = admin.put(f"/image/v2/images/{image}/file",
+                  data=(guest / "disk.qcow2").read_bytes(), headers=OCTET)
+    assert r.status_code == 204, r.text
+    first = wait_console(cloud, s, r"CIRRUS-DISKS (.*)")[0].split()
+    ups = count(cloud, s, "CIRRUS-GUEST-UP")
+    action(admin, sid, {"rescue": {"rescue_image_ref": image}})
+    admin.wait_server(sid, "RESCUE", timeout=BOOT_TIMEOUT)
+    wait_console(cloud, s, "CIRRUS-GUEST-UP", ups + 1)
+    text = console(cloud, s)
+    disks = re.findall(r"CIRRUS-DISKS (.*)", text)[-1].split()
+    # The server's disks keep their names and sizes; one more disk, last.
+    assert disks[:len(first)] == first and len(disks) == len(first) + 1, (first, disks)
+    assert disks[0] == f"vda:{1024 ** 3 // 512}"
+    rescue_dev = disks[-1].split(":")[0]
+    assert f"CIRRUS-RESCUE-STABLE rescue={rescue_dev} server=vda data=none" in text
+    assert re.findall(r"CIRRUS-GUEST-UP role=(\w+)", text)[-1] == "rescue"
+    assert "CIRRUS-RESCUE-WROTE fixed-by-rescue" in text
+    action(admin, sid, {"unrescue": None})
+    admin.wait_server(sid, "ACTIVE", timeout=BOOT_TIMEOUT)
+    wait_console(cloud, s, "CIRRUS-GUEST-UP", ups + 2)
+    text = console(cloud, s)
+    assert re.findall(r"CIRRUS-DISKS (.*)", text)[-1].split() == first
+    assert text.rindex("CIRRUS-DISK vda data=fixed-by-rescue") > text.rindex("role=rescue")
+    assert re.findall(r"CIRRUS-GUEST-UP role=(\w+)", text)[-1] == "normal"
+    assert admin.delete(f"/image/v2/images/{image}").status_code == 204
+    # Done with it: later tests count this module's VMs.
+    delete_server(admin, sid)
 
 
 # --- moves between two hosts -------------------------------------------------
@@ -468,6 +572,9 @@ def test_cold_migrate_keeps_the_disk_on_the_other_host(two_hosts):
     wait_console(cloud, s, r"CIRRUS-DISK vda data=born-on-first-boot")
     wait_console(cloud, s, r"CIRRUS-GUEST-UP", 2)
     assert len(qemu_pids(cloud["daemon"].data_dir)) == 1
+    # The config drive's source tree moved too (injectNetworkInfo repacks it).
+    assert (console_path(cloud, s).parent / "disk.config.d/openstack/latest/"
+            "network_data.json").exists()
     src_dir = pathlib.Path(cloud["daemon"].data_dir, "instances", src)
     assert (src_dir / f"{sid}_resize").exists()
     action(admin, sid, {"confirmResize": None})
@@ -552,6 +659,28 @@ def test_live_migrate_keeps_the_guest_running(two_hosts):
     MEASURE["live migrate QEMU total ms"], MEASURE["live migrate downtime ms"] = map(int, m[-1])
 
 
+def test_inject_network_info_after_live_migration_updates_the_drive_there(two_hosts):
+    """The config drive moved with the live migration: injectNetworkInfo on
+    the destination repacks the ISO there and reaches the running guest."""
+    cloud, admin, sid = two_hosts, two_hosts["admin"], two_hosts["server"]
+    s = server_show(admin, sid)
+    lm = [m for m in admin.get("/os-migrations").json()["migrations"]
+          if m["instance_uuid"] == sid and m["status"] == "completed" and
+          m["dest_compute"] == s["OS-EXT-SRV-ATTR:host"]]
+    assert lm, "runs after a completed move to this host"
+    iso = console_path(cloud, s).parent / "disk.config"
+    assert iso.exists() and (iso.parent / "disk.config.d").is_dir()
+    before = iso.stat().st_mtime_ns
+    ip = [a["addr"] for net in s["addresses"].values() for a in net if a["version"] == 4][0]
+    marker = f"CIRRUS-NET-APPLIED ip={ip}"
+    n = count(cloud, s, marker)
+    action(admin, sid, {"injectNetworkInfo": None})
+    wait_console(cloud, s, re.escape(marker), n + 1)
+    admin.wait_server(sid, "ACTIVE")
+    assert iso.exists() and iso.stat().st_mtime_ns != before
+    assert "fault" not in server_show(admin, sid)
+
+
 def test_failed_spawn_leaves_error_with_fault_and_nothing_behind():
     """A QEMU that cannot start: the server goes to ERROR with the reason
     as its fault, and no process, disk or socket stays on the host."""
@@ -597,3 +726,28 @@ def test_failed_spawn_leaves_error_with_fault_and_nothing_behind():
         assert not list(pathlib.Path(d.data_dir, "instances").glob(f"*/_base/{image}"))
     finally:
         stop_all(d)
+
+
+def test_killed_qemu_shows_shutoff_and_start_boots_it(cloud, server):
+    """A QEMU that dies is noticed by the power state sync ([compute]
+    sync_power_state_interval, 10 s by default): Nova stops the server
+    (SHUTOFF, power_state 4, a "stop" action by the system); os-start boots
+    the guest again."""
+    admin, sid = cloud["admin"], server["id"]
+    admin.wait_server(sid, "ACTIVE")
+    pidfile = console_path(cloud, server).parent / "qemu.pid"
+    pid = int(pidfile.read_text())
+    assert pid in qemu_pids(cloud["daemon"].data_dir)    # other servers may run too
+    ups = count(cloud, server, "CIRRUS-GUEST-UP")
+    t0 = time.time()
+    os.kill(pid, signal.SIGKILL)
+    s = admin.wait_server(sid, "SHUTOFF", timeout=60)
+    MEASURE["kill -9->SHUTOFF"] = time.time() - t0
+    assert (s["OS-EXT-STS:task_state"], s["OS-EXT-STS:power_state"]) == (None, 4)
+    acts = admin.get(f"/servers/{sid}/os-instance-actions").json()["instanceActions"]
+    assert (acts[0]["action"], acts[0]["user_id"]) == ("stop", None)
+    action(admin, sid, {"os-start": None})
+    admin.wait_server(sid, "ACTIVE", timeout=BOOT_TIMEOUT)
+    wait_console(cloud, server, "CIRRUS-GUEST-UP", ups + 1)
+    after = int(pidfile.read_text())
+    assert after != pid and after in qemu_pids(cloud["daemon"].data_dir)

@@ -33,8 +33,8 @@ int qemu_configdrive_build(const char *path, const struct virt_instance *vi,
                            struct cerr *err);
 
 /* Rewrites network_data.json in the drive's source tree (<path>.d, kept
- * by qemu_configdrive_build) and repacks the ISO; a drive without its tree
- * (moved from another host) is left as it is. */
+ * by qemu_configdrive_build, moved with the server by migrations) and
+ * repacks the ISO; a drive without its tree is left as it is. */
 int qemu_configdrive_set_network(const char *path, const json_t *network_info,
                                  const struct qemu_domain *d, struct cerr *err);
 

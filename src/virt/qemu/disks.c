@@ -7,6 +7,7 @@
 #include "util/mem.h"
 #include "virt/qemu/process.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -156,6 +157,34 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 void qemu_rm_rf(const char *path)
 {
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int qemu_copy_tree(const char *src, const char *dst, struct cerr *err)
+{
+    struct stat st;
+    if (lstat(src, &st) < 0)
+        return cerr_set(err, 500, "cannot read %s: %s", src, strerror(errno));
+    if (S_ISREG(st.st_mode))
+        return qemu_copy_file(src, dst, err);
+    if (!S_ISDIR(st.st_mode))
+        return 0;                 /* nothing else belongs in an instance's files */
+    if (qemu_mkdirs(dst, err) < 0)
+        return -1;
+    DIR *dp = opendir(src);
+    if (!dp)
+        return cerr_set(err, 500, "cannot list %s: %s", src, strerror(errno));
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(dp))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *from = xasprintf("%s/%s", src, e->d_name), *to = xasprintf("%s/%s", dst, e->d_name);
+        rc = qemu_copy_tree(from, to, err);
+        free(from);
+        free(to);
+    }
+    closedir(dp);
+    return rc;
 }
 
 /* A user's qcow2 could name a backing or data file anywhere on this host

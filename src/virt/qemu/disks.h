@@ -46,5 +46,7 @@ int qemu_write_file(const char *path, const void *data, size_t len, struct cerr 
 /* Whole file (NUL-terminated, malloc'd), NULL when unreadable. */
 char *qemu_read_file(const char *path, size_t *len);
 void qemu_rm_rf(const char *path);
+/* A file, or a directory with everything in it, copied to dst. */
+int qemu_copy_tree(const char *src, const char *dst, struct cerr *err);
 
 #endif

@@ -12,14 +12,16 @@
 
 json_t *qemu_domain_to_json(const struct qemu_domain *d)
 {
-    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:b}",
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:b, "
+                     "s:s, s:s}",
                      "uuid", d->uuid, "name", d->name, "image_ref", d->image_ref,
                      "vcpus", (json_int_t)d->vcpus, "memory_mb", (json_int_t)d->memory_mb,
                      "root_gb", (json_int_t)d->root_gb,
                      "ephemeral_gb", (json_int_t)d->ephemeral_gb,
                      "swap_mb", (json_int_t)d->swap_mb, "mac", d->mac,
                      "net_cidr", d->net_cidr, "gateway", d->gateway, "dns", d->dns,
-                     "rescue", d->rescue, "config_drive", d->config_drive);
+                     "rescue", d->rescue, "config_drive", d->config_drive,
+                     "rescue_device", d->rescue_device, "rescue_bus", d->rescue_bus);
 }
 
 static bool get_str(const json_t *j, const char *k, char *out, size_t size)
@@ -39,6 +41,8 @@ int qemu_domain_from_json(const json_t *j, struct qemu_domain *d, struct cerr *e
     get_str(j, "net_cidr", d->net_cidr, sizeof(d->net_cidr));
     get_str(j, "gateway", d->gateway, sizeof(d->gateway));
     get_str(j, "dns", d->dns, sizeof(d->dns));
+    get_str(j, "rescue_device", d->rescue_device, sizeof(d->rescue_device));
+    get_str(j, "rescue_bus", d->rescue_bus, sizeof(d->rescue_bus));
     d->vcpus = json_integer_value(json_object_get(j, "vcpus"));
     d->memory_mb = json_integer_value(json_object_get(j, "memory_mb"));
     d->root_gb = json_integer_value(json_object_get(j, "root_gb"));
@@ -90,6 +94,66 @@ static void add_disk(struct argv_builder *b, const char *node, const char *file,
         add2(b, "-device", xasprintf("virtio-blk-pci,drive=%s,id=%s-dev", node, node));
 }
 
+/* Nova's defaults when an image sets only one rescue property (libvirt
+ * blockinfo): a disk, on virtio for a disk and on IDE for a cdrom. */
+static void rescue_defaults(const char *device, const char *bus, const char **dev_out,
+                            const char **bus_out)
+{
+    *dev_out = device && device[0] ? device : "disk";
+    *bus_out = bus && bus[0] ? bus : strcmp(*dev_out, "cdrom") == 0 ? "ide" : "virtio";
+}
+
+int qemu_rescue_device_check(const char *device, const char *bus, struct cerr *err)
+{
+    const char *dv, *bs;
+    rescue_defaults(device, bus, &dv, &bs);
+    bool dev_ok = strcmp(dv, "disk") == 0 || strcmp(dv, "cdrom") == 0;
+    bool bus_ok = strcmp(bs, "virtio") == 0 || strcmp(bs, "scsi") == 0 ||
+                  strcmp(bs, "ide") == 0 || strcmp(bs, "sata") == 0 || strcmp(bs, "usb") == 0;
+    /* QEMU has no virtio-blk cdrom (libvirt refuses it too). */
+    if (!dev_ok || !bus_ok || (strcmp(dv, "cdrom") == 0 && strcmp(bs, "virtio") == 0))
+        return cerr_set(err, 500, "The qemu driver cannot attach a rescue %s on the %s bus", dv,
+                        bs);
+    return 0;
+}
+
+/* Stable device rescue: disk.rescue after all of the server's disks, as
+ * the device and on the bus the rescue image asks for, and the one the
+ * firmware boots. Controllers get their own ids so they never clash with
+ * the fixed device model. */
+static void add_rescue_stable(struct argv_builder *b, const struct qemu_domain *d)
+{
+    const char *dv, *bs;
+    rescue_defaults(d->rescue_device, d->rescue_bus, &dv, &bs);
+    bool cd = strcmp(dv, "cdrom") == 0;
+    add2(b, "-blockdev",
+         xasprintf("{\"driver\":\"qcow2\",\"node-name\":\"disk-rescue\",\"read-only\":%s,"
+                   "\"file\":{\"driver\":\"file\",\"filename\":\"disk.rescue\","
+                   "\"read-only\":%s}}", cd ? "true" : "false", cd ? "true" : "false"));
+    const char *common = "drive=disk-rescue,id=disk-rescue-dev,bootindex=1";
+    if (strcmp(bs, "virtio") == 0) {
+        add2(b, "-device", xasprintf("virtio-blk-pci,%s", common));
+    } else if (strcmp(bs, "scsi") == 0) {
+        add2(b, "-device", xstrdup("virtio-scsi-pci,id=rescue-scsi"));
+        add2(b, "-device", xasprintf("%s,bus=rescue-scsi.0,%s", cd ? "scsi-cd" : "scsi-hd",
+                                     common));
+    } else if (strcmp(bs, "sata") == 0) {
+        add2(b, "-device", xstrdup("ahci,id=rescue-sata"));
+        add2(b, "-device", xasprintf("%s,bus=rescue-sata.0,%s", cd ? "ide-cd" : "ide-hd",
+                                     common));
+    } else if (strcmp(bs, "ide") == 0) {
+        add2(b, "-device", xasprintf("%s,%s", cd ? "ide-cd" : "ide-hd", common));
+    } else {                                         /* usb */
+        add2(b, "-device", xstrdup("qemu-xhci,id=rescue-usb"));
+        if (cd) {
+            add2(b, "-device", xstrdup("usb-bot,id=rescue-bot,bus=rescue-usb.0"));
+            add2(b, "-device", xasprintf("scsi-cd,bus=rescue-bot.0,%s", common));
+        } else {
+            add2(b, "-device", xasprintf("usb-storage,bus=rescue-usb.0,%s", common));
+        }
+    }
+}
+
 char **qemu_domain_argv(const struct qemu_domain *d, const struct qemu_launch *l)
 {
     struct argv_builder b = {0};
@@ -117,13 +181,16 @@ char **qemu_domain_argv(const struct qemu_domain *d, const struct qemu_launch *l
      * console.log, so os-getConsoleOutput shows earlier boots too. */
     add2(&b, "-chardev", xstrdup("file,id=serial0,path=console.log,append=on"));
     add2(&b, "-device", xstrdup("isa-serial,chardev=serial0"));
-    /* Nova's rescue: the rescue disk first (it boots), the server's own
-     * disk second (the rescue guest repairs it). */
-    if (d->rescue) {
+    /* Nova's legacy rescue: the rescue disk first (it boots), the
+     * server's own disk second (the rescue guest repairs it). Stable
+     * device rescue keeps every disk in place and adds the rescue disk
+     * last (below). */
+    bool stable = d->rescue && (d->rescue_device[0] || d->rescue_bus[0]);
+    if (d->rescue && !stable) {
         add_disk(&b, "disk-rescue", "disk.rescue", "qcow2", false, 1);
         add_disk(&b, "disk-root", "disk", "qcow2", false, 0);
     } else {
-        add_disk(&b, "disk-root", "disk", "qcow2", false, 1);
+        add_disk(&b, "disk-root", "disk", "qcow2", false, stable ? 0 : 1);
     }
     if (d->ephemeral_gb > 0)
         add_disk(&b, "disk-eph0", "disk.eph0", "qcow2", false, 0);
@@ -131,6 +198,8 @@ char **qemu_domain_argv(const struct qemu_domain *d, const struct qemu_launch *l
         add_disk(&b, "disk-swap", "disk.swap", "qcow2", false, 0);
     if (d->config_drive)
         add_disk(&b, "disk-config", "disk.config", "raw", true, 0);
+    if (stable)
+        add_rescue_stable(&b, d);
     if (d->mac[0]) {
         /* User-mode networking on the server's own subnet, restricted so
          * the guest reaches nothing outside this machine. */

@@ -22,7 +22,12 @@ struct qemu_domain {
     char mac[18];               /* "" = no NIC */
     char net_cidr[64];          /* user-mode network the NIC sits on */
     char gateway[46], dns[46];
-    bool rescue;                /* boot disk.rescue first, disk second */
+    bool rescue;                /* boot disk.rescue (legacy: first, disk second) */
+    /* Stable device rescue (Nova 2.87, hw_rescue_device / hw_rescue_bus):
+     * both "" = legacy order; else disk.rescue is attached after every
+     * disk of the server as this device type on this bus. */
+    char rescue_device[8];      /* "disk" or "cdrom" */
+    char rescue_bus[8];         /* "virtio", "scsi", "ide", "sata", "usb" */
     bool config_drive;          /* disk.config attached */
 };
 
@@ -42,5 +47,8 @@ int qemu_domain_from_json(const json_t *j, struct qemu_domain *d, struct cerr *e
  * socket's path short whatever data_dir is. */
 char **qemu_domain_argv(const struct qemu_domain *d, const struct qemu_launch *l);
 void qemu_argv_free(char **argv);
+/* Whether the driver can attach a rescue disk as device on bus (NULL =
+ * Nova's default for the other); 0, or -1 with a 500 naming the pair. */
+int qemu_rescue_device_check(const char *device, const char *bus, struct cerr *err);
 
 #endif

@@ -19,6 +19,26 @@ char *qemu_host_dir(const struct cirrus_config *cfg, const char *host)
     return xasprintf("%s/instances/%s", cfg->data_dir, host);
 }
 
+bool qemu_host_address(const struct cirrus_config *cfg, const char *host, char *out,
+                       size_t size)
+{
+    size_t n = strlen(host);
+    for (const char *p = cfg->qemu_host_addresses; *p;) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        const char *end = p + strcspn(p, ",");
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        if (eq && (size_t)(eq - p) == n && strncmp(p, host, n) == 0 && end > eq + 1 &&
+            (size_t)(end - eq - 1) < size) {
+            memcpy(out, eq + 1, (size_t)(end - eq - 1));
+            out[end - eq - 1] = '\0';
+            return true;
+        }
+        p = end;
+    }
+    return false;
+}
+
 char *qemu_inst_dir(const struct virt_host *h, const char *uuid, const char *suffix)
 {
     return xasprintf("%s/%s%s", h->dir, uuid, suffix ? suffix : "");
@@ -108,7 +128,7 @@ int qemu_launch(const struct virt_host *h, const char *dir, const struct qemu_do
     free(log);
     unlink(sock);
     console_trim(dir);
-    if (qemu_proc_start(dir, argv, &pid, err) < 0)
+    if (qemu_proc_start(dir, argv, h->netns, &pid, err) < 0)
         goto cleanup;
     int64_t deadline = qemu_mono_us() + (int64_t)h->cfg->qemu_boot_timeout * 1000000;
     for (;;) {

@@ -12,7 +12,10 @@
  * with -incoming defer -S and exports its fresh disks over NBD; the source
  * mirrors its overlays into them (blockdev-mirror sync=top: the base image
  * is in both caches), migrates RAM once the mirrors are ready, cancels the
- * mirrors when the source is paused, and the destination continues. */
+ * mirrors when the source is paused, and the destination continues.
+ * Both streams use UNIX sockets in the destination's directory, or TCP to
+ * the destination's address when [qemu] host_addresses names one (hosts
+ * in their own network namespaces, [qemu] netns_prefix). */
 #include "virt/qemu/qemu_priv.h"
 
 #include "util/log.h"
@@ -29,9 +32,11 @@
 /* Nova's CONF.shutdown_timeout for the stop that starts a cold move. */
 #define MIGRATE_SHUTDOWN_S 60
 
+/* disk.config.d is the config drive's source tree: it moves with the
+ * server so injectNetworkInfo on the new host can repack the drive. */
 static const char *const moved_files[] = {
-    "disk", "disk.eph0", "disk.swap", "disk.config", "domain.json", "network_info.json",
-    "console.log", NULL,
+    "disk", "disk.eph0", "disk.swap", "disk.config", "disk.config.d", "domain.json",
+    "network_info.json", "console.log", NULL,
 };
 
 static int copy_instance_files(const char *from, const char *to, struct cerr *err)
@@ -40,7 +45,7 @@ static int copy_instance_files(const char *from, const char *to, struct cerr *er
         return -1;
     for (const char *const *f = moved_files; *f; f++) {
         char *src = xasprintf("%s/%s", from, *f), *dst = xasprintf("%s/%s", to, *f);
-        int rc = qemu_file_exists(src) ? qemu_copy_file(src, dst, err) : 0;
+        int rc = qemu_file_exists(src) ? qemu_copy_tree(src, dst, err) : 0;
         free(src);
         free(dst);
         if (rc < 0)
@@ -173,6 +178,32 @@ static char *peer_path(const char *dest_host, const char *uuid, const char *name
     return xasprintf("../../%s/%s/%s", dest_host, uuid, name);
 }
 
+/* Over TCP (the destination has an address in [qemu] host_addresses) the
+ * NBD export and the migration stream listen on ports both ends derive
+ * from the instance id, so concurrent moves of different instances to
+ * one host do not collide. */
+#define LM_PORT_BASE 49152
+#define LM_PORT_SLOTS 8000
+static int lm_port(const struct virt_instance *vi, int which)   /* 0 NBD, 1 RAM */
+{
+    return LM_PORT_BASE + (int)(vi->id % LM_PORT_SLOTS) * 2 + which;
+}
+
+/* The NBD server address of the destination, as nbd-server-start (legacy
+ * SocketAddress form, wrapped) or blockdev-add (flat) take it. */
+static json_t *nbd_addr(const char *ip, const struct virt_instance *vi, const char *unix_path,
+                        bool legacy)
+{
+    char port[8];
+    snprintf(port, sizeof(port), "%d", lm_port(vi, 0));
+    if (legacy)
+        return ip ? json_pack("{s:s, s:{s:s, s:s}}", "type", "inet", "data", "host", ip, "port",
+                              port)
+                  : json_pack("{s:s, s:{s:s}}", "type", "unix", "data", "path", unix_path);
+    return ip ? json_pack("{s:s, s:s, s:s}", "type", "inet", "host", ip, "port", port)
+              : json_pack("{s:s, s:s}", "type", "unix", "path", unix_path);
+}
+
 int qemu_pre_live_migration(struct virt_host *h, const struct virt_instance *vi,
                             struct cerr *err)
 {
@@ -195,11 +226,11 @@ int qemu_pre_live_migration(struct virt_host *h, const struct virt_instance *vi,
     if (qemu_mkdirs(dir, err) < 0 ||
         qemu_image_cache(h->cfg, h->dir, d.image_ref, &base, err) < 0)
         goto cleanup;
-    for (const char *const *f = (const char *const[]){ "disk.config", "domain.json",
-                                                       "network_info.json", "console.log",
-                                                       NULL }; *f; f++) {
+    for (const char *const *f = (const char *const[]){ "disk.config", "disk.config.d",
+                                                       "domain.json", "network_info.json",
+                                                       "console.log", NULL }; *f; f++) {
         char *from = xasprintf("%s/%s", src, *f), *to = xasprintf("%s/%s", dir, *f);
-        int c = qemu_file_exists(from) ? qemu_copy_file(from, to, err) : 0;
+        int c = qemu_file_exists(from) ? qemu_copy_tree(from, to, err) : 0;
         free(from);
         free(to);
         if (c < 0)
@@ -220,7 +251,9 @@ int qemu_pre_live_migration(struct virt_host *h, const struct virt_instance *vi,
     if (qemu_launch(h, dir, &d, "defer", true, err) < 0 || qemu_monitor(dir, vi->uuid, &q, err) < 0)
         goto cleanup;
     /* nbd-server-start still takes the legacy socket address form. */
-    args = json_pack("{s:{s:s, s:{s:s}}}", "addr", "type", "unix", "data", "path", "nbd.sock");
+    char ip[64];
+    bool tcp = qemu_host_address(h->cfg, h->name, ip, sizeof(ip));
+    args = json_pack("{s:o}", "addr", nbd_addr(tcp ? ip : NULL, vi, "nbd.sock", true));
     if (qmp_command(q, "nbd-server-start", args, NULL, err) < 0)
         goto cleanup;
     for (size_t i = 0; i < LM_NDISKS; i++) {
@@ -234,7 +267,9 @@ int qemu_pre_live_migration(struct virt_host *h, const struct virt_instance *vi,
             goto cleanup;
     }
     json_decref(args);
-    args = json_pack("{s:s}", "uri", "unix:migrate.sock");
+    char *uri = tcp ? xasprintf("tcp:%s:%d", ip, lm_port(vi, 1)) : xstrdup("unix:migrate.sock");
+    args = json_pack("{s:s}", "uri", uri);
+    free(uri);
     if (qmp_command(q, "migrate-incoming", args, NULL, err) < 0)
         goto cleanup;
     rc = 0;
@@ -313,6 +348,8 @@ int qemu_live_migration(struct virt_host *h, const struct virt_instance *vi,
     size_t ndisks = 0;
     int rc = -1;
     bool mirrors = false;
+    char ip[64], *uri = NULL;
+    bool tcp = qemu_host_address(h->cfg, dest_host, ip, sizeof(ip));
     if (qemu_domain_load(dir, &d, err) < 0 || qemu_monitor(dir, vi->uuid, &q, err) < 0)
         goto cleanup;
     for (size_t i = 0; i < LM_NDISKS; i++) {
@@ -322,8 +359,9 @@ int qemu_live_migration(struct virt_host *h, const struct virt_instance *vi,
         snprintf(target, sizeof(target), "nbd-%s", lm_disks[i].node);
         snprintf(job, sizeof(job), "mirror-%s", lm_disks[i].node);
         char *sock = peer_path(dest_host, vi->uuid, "nbd.sock");
-        args = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "driver", "nbd", "node-name", target,
-                         "server", "type", "unix", "path", sock, "export", lm_disks[i].node);
+        args = json_pack("{s:s, s:s, s:o, s:s}", "driver", "nbd", "node-name", target,
+                         "server", nbd_addr(tcp ? ip : NULL, vi, sock, false), "export",
+                         lm_disks[i].node);
         free(sock);
         int c = qmp_command(q, "blockdev-add", args, NULL, err);
         json_decref(args);
@@ -355,11 +393,14 @@ int qemu_live_migration(struct virt_host *h, const struct virt_instance *vi,
             break;
         qemu_sleep_ms(50);
     }
-    char *uri_path = peer_path(dest_host, vi->uuid, "migrate.sock");
-    char *uri = xasprintf("unix:%s", uri_path);
-    free(uri_path);
+    if (tcp) {
+        uri = xasprintf("tcp:%s:%d", ip, lm_port(vi, 1));
+    } else {
+        char *uri_path = peer_path(dest_host, vi->uuid, "migrate.sock");
+        uri = xasprintf("unix:%s", uri_path);
+        free(uri_path);
+    }
     args = json_pack("{s:s}", "uri", uri);
-    free(uri);
     if (qmp_command(q, "migrate", args, NULL, err) < 0)
         goto cleanup;
     for (;;) {
@@ -373,9 +414,9 @@ int qemu_live_migration(struct virt_host *h, const struct virt_instance *vi,
         pr.memory_processed = jint(ram, "transferred");
         pr.memory_remaining = jint(ram, "remaining");
         if (strcmp(st, "completed") == 0) {
-            log_info("%s: live migration of %s to %s completed in %lld ms, downtime %lld ms",
-                     h->name, vi->uuid, dest_host, (long long)jint(ret, "total-time"),
-                     (long long)jint(ret, "downtime"));
+            log_info("%s: live migration of %s to %s completed in %lld ms, downtime %lld ms, "
+                     "over %s", h->name, vi->uuid, dest_host,
+                     (long long)jint(ret, "total-time"), (long long)jint(ret, "downtime"), uri);
             break;
         }
         if (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0) {
@@ -399,6 +440,7 @@ int qemu_live_migration(struct virt_host *h, const struct virt_instance *vi,
 cleanup:
     if (mirrors && q)
         cancel_mirrors(q, &d);
+    free(uri);
     json_decref(args);
     json_decref(ret);
     qmp_close(q);

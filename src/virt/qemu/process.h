@@ -18,8 +18,10 @@ void qemu_sleep_ms(int ms);
 
 /* Starts argv (argv[0] looked up in PATH) with dir as its working
  * directory, stdout/stderr appended to dir/qemu.log and every other
- * descriptor closed; writes dir/qemu.pid. */
-int qemu_proc_start(const char *dir, char *const argv[], pid_t *out, struct cerr *err);
+ * descriptor closed; writes dir/qemu.pid. netns: NULL, or the path of a
+ * network namespace (/run/netns/NAME) the process runs in. */
+int qemu_proc_start(const char *dir, char *const argv[], const char *netns, pid_t *out,
+                    struct cerr *err);
 /* The live QEMU of instance uuid recorded in dir/qemu.pid, or 0. An
  * exited child of ours is reaped here. */
 pid_t qemu_proc_find(const char *dir, const char *uuid);

@@ -63,12 +63,27 @@ static int q_init_host(const char *host, const struct cirrus_config *cfg, struct
     h->cfg = cfg;
     h->dir = qemu_host_dir(cfg, host);
     str_copy(h->accel, sizeof(h->accel), resolve_accel(a));
+    /* [qemu] netns_prefix: this host's VMs live in their own network
+     * namespace, made by the operator (ip netns add), so moves between
+     * hosts cross a real network. */
+    if (cfg->qemu_netns_prefix[0]) {
+        h->netns = xasprintf("/run/netns/%s%s", cfg->qemu_netns_prefix, host);
+        if (!qemu_file_exists(h->netns)) {
+            cerr_set(err, 500, "network namespace %s of host %s does not exist", h->netns, host);
+            free(h->netns);
+            free(h->dir);
+            free(h);
+            return -1;
+        }
+    }
     if (qemu_mkdirs(h->dir, err) < 0) {
+        free(h->netns);
         free(h->dir);
         free(h);
         return -1;
     }
-    log_info("%s: qemu driver, accelerator %s, instances in %s", host, h->accel, h->dir);
+    log_info("%s: qemu driver, accelerator %s, instances in %s%s%s", host, h->accel, h->dir,
+             h->netns ? ", network namespace " : "", h->netns ? h->netns : "");
     *out = h;
     return 0;
 }
@@ -79,6 +94,7 @@ static void q_cleanup_host(struct virt_host *h)
      * leaving libvirt domains running when it stops. */
     if (!h)
         return;
+    free(h->netns);
     free(h->dir);
     free(h);
 }
@@ -173,8 +189,11 @@ static int q_spawn(struct virt_host *h, const struct virt_instance *vi,
     domain_network(h, boot ? boot->network_info : NULL, &d);
     free(p);
     p = xasprintf("%s/disk.config", dir);
-    if (qemu_configdrive_build(p, vi, boot, boot ? boot->network_info : NULL, &d,
-                               h->cfg->availability_zone, err) < 0 ||
+    /* Nova's metadata names the instance's zone; a server scheduled
+     * without one is in the default zone. */
+    const char *az = vi->availability_zone[0] ? vi->availability_zone
+                                              : h->cfg->availability_zone;
+    if (qemu_configdrive_build(p, vi, boot, boot ? boot->network_info : NULL, &d, az, err) < 0 ||
         save_network_info(dir, boot ? boot->network_info : NULL, err) < 0 ||
         qemu_domain_save(dir, &d, err) < 0 || qemu_launch(h, dir, &d, NULL, false, err) < 0)
         goto cleanup;
@@ -392,6 +411,14 @@ static int q_rescue(struct virt_host *h, const struct virt_instance *vi,
         cerr_set(err, 500, "No image to rescue %s with", vi->uuid);
         goto cleanup;
     }
+    /* Stable device rescue when the rescue image names a device or bus
+     * (checked before anything is touched, like the missing image). */
+    const char *rdev = rescue ? rescue->rescue_device : NULL;
+    const char *rbus = rescue ? rescue->rescue_bus : NULL;
+    if ((rdev || rbus) && qemu_rescue_device_check(rdev, rbus, err) < 0)
+        goto cleanup;
+    str_copy(d.rescue_device, sizeof(d.rescue_device), rdev ? rdev : "");
+    str_copy(d.rescue_bus, sizeof(d.rescue_bus), rbus ? rbus : "");
     /* A fresh overlay of the rescue image every time (Nova builds
      * disk.rescue anew), created before the server is stopped so a missing
      * image leaves it running untouched. */
@@ -406,6 +433,7 @@ static int q_rescue(struct virt_host *h, const struct virt_instance *vi,
         /* Back to the server's own disk, like a failed Nova rescue's
          * unrescue: the server must not stay half-rescued. */
         d.rescue = false;
+        d.rescue_device[0] = d.rescue_bus[0] = '\0';
         struct cerr ignored = {0};
         if (qemu_domain_save(dir, &d, &ignored) == 0)
             qemu_launch(h, dir, &d, NULL, false, &ignored);
@@ -430,6 +458,7 @@ static int q_unrescue(struct virt_host *h, const struct virt_instance *vi, struc
     if (qemu_domain_load(dir, &d, err) < 0 || qemu_stop(dir, vi->uuid, 0, err) < 0)
         goto cleanup;
     d.rescue = false;
+    d.rescue_device[0] = d.rescue_bus[0] = '\0';
     if (qemu_domain_save(dir, &d, err) < 0)
         goto cleanup;
     unlink(p);
@@ -616,6 +645,16 @@ static int q_inject_network_info(struct virt_host *h, const struct virt_instance
     return rc;
 }
 
+/* changePassword: libvirt sets the password through the QEMU guest agent
+ * and, without one, refuses with InstanceAgentNotEnabled (409). cirrus
+ * does not wire a guest agent channel, so it answers as libvirt does for
+ * an image without hw_qemu_guest_agent. */
+static int q_set_admin_password(struct virt_host *h, const struct virt_instance *vi,
+                                const char *password, struct cerr *err)
+{
+    return cerr_set(err, 409, "QEMU guest agent is not enabled");
+}
+
 /* Nova's resetNetwork: the guest applies its configuration again. */
 static int q_reset_network(struct virt_host *h, const struct virt_instance *vi,
                            struct cerr *err)
@@ -693,6 +732,7 @@ const struct virt_driver virt_qemu_driver = {
     .get_console_output = q_get_console_output,
     .inject_network_info = q_inject_network_info,
     .reset_network = q_reset_network,
+    .set_admin_password = q_set_admin_password,
     .snapshot = q_snapshot,
     .migrate_disk_and_power_off = qemu_migrate_disk_and_power_off,
     .finish_migration = qemu_finish_migration,

@@ -22,7 +22,14 @@ struct virt_host {
     const struct cirrus_config *cfg;
     char *dir;                  /* <data_dir>/instances/<host> */
     char accel[8];              /* resolved: "tcg" or "kvm" */
+    char *netns;                /* /run/netns/<prefix><host>, NULL = cirrusd's own */
 };
+
+/* The address of host in [qemu] host_addresses ("H=ADDR,..."): live
+ * migrations to a host listed there go over TCP to it (the hosts' network
+ * namespaces are joined by a network), else over UNIX sockets. */
+bool qemu_host_address(const struct cirrus_config *cfg, const char *host, char *out,
+                       size_t size);
 
 /* <host dir>/<uuid> (malloc'd); suffix e.g. "_resize" or "". */
 char *qemu_inst_dir(const struct virt_host *h, const char *uuid, const char *suffix);
