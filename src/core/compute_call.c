@@ -50,7 +50,7 @@ static int call_server(const struct task *t, struct server **s, json_t **md,
 
 /* The end of set_admin_password: task_state cleared, the event and the
  * action finished, a fault when it failed (wrap_instance_fault), and the
- * answer for the waiting API handler (202, or 409/501 with Nova's
+ * answer for the waiting API handler (202, or 409 with Nova's
  * message). */
 static int password_done(struct db *db, const struct task *t, const struct server *s,
                          int status, const char *message, struct cerr *err)
@@ -100,7 +100,6 @@ int compute_do_set_password(struct agent *a, const struct task *t, struct cerr *
     struct cerr why = {0};
     int status = 202;
     /* InstancePasswordSetFailed (409) when the guest does not run;
-     * NotImplementedError (501 "Unable to set password on instance");
      * a driver's own 409 (libvirt's InstanceAgentNotEnabled: "QEMU guest
      * agent is not enabled") is passed on as Nova does; any other driver
      * error becomes the generic reason, so the password never reaches a
@@ -109,9 +108,6 @@ int compute_do_set_password(struct agent *a, const struct task *t, struct cerr *
         snprintf(msg, sizeof(msg), "Failed to set admin password on %s because instance %s is "
                  "not running", s->uuid, s->uuid);
         status = 409;
-    } else if (!a->driver->set_admin_password) {
-        snprintf(msg, sizeof(msg), "Unable to set password on instance");
-        status = 501;
     } else if (a->driver->set_admin_password(a->vh, &vi, password ? password : "", &why) < 0) {
         if (why.status == 409)
             snprintf(msg, sizeof(msg), "%s", why.message);

@@ -126,8 +126,8 @@ struct virt_driver {
                                 const json_t *network_info, struct cerr *err);
     int  (*reset_network)(struct virt_host *h, const struct virt_instance *vi, struct cerr *err);
     /* changePassword: sets the guest's admin password (libvirt: through
-     * the guest agent). NULL = unsupported (Nova's NotImplementedError,
-     * answered 501). */
+     * the guest agent). Required; a driver that cannot answers 409 with
+     * the reason, as libvirt's InstanceAgentNotEnabled does. */
     int  (*set_admin_password)(struct virt_host *h, const struct virt_instance *vi,
                                const char *password, struct cerr *err);
     /* Writes the instance's disk image to out_path (created by the driver). */

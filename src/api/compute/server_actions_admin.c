@@ -290,7 +290,7 @@ static int action_change_password(struct http_request *req, struct http_response
         .action = "changePassword", .task_kind = TASK_SET_PASSWORD,
     };
     /* Nova's set_admin_password is an RPC call: the answer (202, or the
-     * 409/501 of the compute side) comes back before the response. */
+     * 409 of the compute side) comes back before the response. */
     json_t *targs = json_pack("{s:O}", "admin_password", pass);
     int64_t task_id = 0;
     int rc = server_action_run(req, &spec, targs, NULL, NULL, &task_id, err);

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-/* Nova's schemas for these leave the value unchecked ({}; a TODO there
- * plans to restrict it to null in a later microversion). */
+/* Nova's schemas for these leave the value unchecked ({}; Nova plans to
+ * restrict it to null in a later microversion). */
 #define SIMPLE_ACTION(fn_name, OP, POLICY, TASK_STATE, ACTION, KIND)                       \
     static int fn_name(struct http_request *req, struct http_response *res,               \
                        const json_t *args, struct cerr *err)                              \
