@@ -6,7 +6,7 @@ default zone. Bodies are compared with nova-api-samples/os-availability-zone.
 """
 import re
 
-from conftest import assert_same_keys, sample
+from conftest import assert_same_keys, first_flavor, sample
 from hostutil import clients, conf_file, fault, need
 
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000$")
@@ -81,7 +81,7 @@ def test_disabled_services_leave_the_zone(spawn_cirrusd):
     # Creating a server in an unavailable zone is refused by the API.
     r = demo.post("/servers", {"server": {
         "name": "az", "availability_zone": "nova",
-        "flavorRef": demo.get("/flavors").json()["flavors"][0]["id"],
+        "flavorRef": first_flavor(demo),
         "imageRef": demo.get("/image/v2/images").json()["images"][0]["id"]}})
     assert fault(r, 400) == "The requested availability zone is not available"
 

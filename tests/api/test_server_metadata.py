@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import assert_same_keys, sample
+from conftest import assert_same_keys, first_flavor, sample
 
 RUN = "md" + uuid.uuid4().hex[:6]
 
@@ -36,7 +36,7 @@ def wait_status(client, sid, status, timeout=30):
 
 def new_server(client, name, metadata=None):
     img = client.get("/image/v2/images").json()["images"][0]["id"]
-    flv = client.get("/flavors").json()["flavors"][0]["id"]
+    flv = first_flavor(client)
     srv = {"name": name, "imageRef": img, "flavorRef": flv}
     if metadata is not None:
         srv["metadata"] = metadata

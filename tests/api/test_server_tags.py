@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import assert_same_keys, sample
+from conftest import assert_same_keys, first_flavor, sample
 
 RUN = "tg" + uuid.uuid4().hex[:6]
 MV = "2.26"
@@ -49,7 +49,7 @@ def wait_status(client, sid, status, timeout=30):
 
 def new_server(client, name):
     img = client.get("/image/v2/images").json()["images"][0]["id"]
-    flv = client.get("/flavors").json()["flavors"][0]["id"]
+    flv = first_flavor(client)
     r = client.post("/servers", {"server": {"name": name, "imageRef": img, "flavorRef": flv}})
     assert r.status_code == 202, r.text
     return r.json()["server"]["id"]
@@ -131,7 +131,7 @@ def test_create_with_tags_then_edit(demo):
     if max_mv(demo) < (2, 52):
         pytest.skip("compute 2.52 not advertised")
     img = demo.get("/image/v2/images").json()["images"][0]["id"]
-    flv = demo.get("/flavors").json()["flavors"][0]["id"]
+    flv = first_flavor(demo)
     r = demo.post("/servers", {"server": {"name": f"{RUN}-t", "imageRef": img, "flavorRef": flv,
                                           "networks": "auto", "tags": ["one", "two"]}},
                   mv="2.52")

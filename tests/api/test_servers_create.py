@@ -17,7 +17,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import assert_same_keys, sample
+from conftest import assert_same_keys, first_flavor, sample
 
 RUN = "sc" + uuid.uuid4().hex[:6]
 
@@ -55,7 +55,7 @@ def image_id(client):
 
 
 def flavor_id(client):
-    return client.get("/flavors").json()["flavors"][0]["id"]
+    return first_flavor(client)
 
 
 def body(client, name, **fields):

@@ -16,7 +16,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import assert_same_keys, sample
+from conftest import assert_same_keys, first_flavor, sample
 
 RUN = "sl" + uuid.uuid4().hex[:6]
 MV_LATEST_SAMPLES = ["2.1", "2.3", "2.9", "2.16", "2.19", "2.47", "2.52", "2.63", "2.73",
@@ -93,7 +93,7 @@ def fleet(demo, admin):
 
 
 def _flavor(client):
-    return client.get("/flavors").json()["flavors"][0]["id"]
+    return first_flavor(client)
 
 
 def _image(client):
