@@ -16,7 +16,6 @@ const char *fault_key(int status)
     case 413: return "overLimit";
     case 415: return "badMediaType";
     case 429: return "overLimit";
-    case 501: return "notImplemented";
     case 503: return "serviceUnavailable";
     default:  return "computeFault";
     }

@@ -448,8 +448,9 @@ cleanup:
     return rc;
 }
 
-int qemu_post_live_migration(struct virt_host *h, const struct virt_instance *vi,
-                             struct cerr *err)
+/* One end's copy of a live-migrated instance goes away: the source's once
+ * the destination took over, the destination's when the move is rolled back. */
+static int discard_copy(struct virt_host *h, const struct virt_instance *vi, struct cerr *err)
 {
     char *dir = qemu_inst_dir(h, vi->uuid, NULL);
     int rc = qemu_stop(dir, vi->uuid, 0, err);
@@ -457,6 +458,12 @@ int qemu_post_live_migration(struct virt_host *h, const struct virt_instance *vi
         qemu_rm_rf(dir);
     free(dir);
     return rc;
+}
+
+int qemu_post_live_migration(struct virt_host *h, const struct virt_instance *vi,
+                             struct cerr *err)
+{
+    return discard_copy(h, vi, err);
 }
 
 int qemu_post_live_migration_at_destination(struct virt_host *h, const struct virt_instance *vi,
@@ -478,12 +485,7 @@ int qemu_post_live_migration_at_destination(struct virt_host *h, const struct vi
 int qemu_rollback_live_migration(struct virt_host *h, const struct virt_instance *vi,
                                  struct cerr *err)
 {
-    char *dir = qemu_inst_dir(h, vi->uuid, NULL);
-    int rc = qemu_stop(dir, vi->uuid, 0, err);
-    if (rc == 0)
-        qemu_rm_rf(dir);
-    free(dir);
-    return rc;
+    return discard_copy(h, vi, err);
 }
 
 int qemu_live_migration_abort(struct virt_host *h, const struct virt_instance *vi,
