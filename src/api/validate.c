@@ -3,6 +3,7 @@
  * offending value, "Invalid input for field/attribute <last path element>". */
 #include "api/validate.h"
 #include "http/http.h"
+#include "util/clock.h"
 #include "util/mem.h"
 #include "util/uuid.h"
 
@@ -538,6 +539,15 @@ int vq_fail(struct cerr *err, const char *param, const char *value, const char *
 {
     return cerr_set(err, 400, "Invalid input for query parameters %s. Value: %s. %s", param,
                     value, reason);
+}
+
+int vq_datetime(const char *value, const char *param, int64_t *out, struct cerr *err)
+{
+    char reason[300];
+    if (clock_parse_iso(value, out) == 0)
+        return 0;
+    snprintf(reason, sizeof(reason), "'%.200s' is not a 'date-time'", value);
+    return vq_fail(err, param, value, reason);
 }
 
 int vq_int(const char *value, const char *param, int64_t min, int64_t *out, struct cerr *err)

@@ -50,6 +50,9 @@ int v_base64(const json_t *v, const char *field, size_t *decoded_len, struct cer
 
 /* Query parameter helpers (message "Invalid input for query parameters"). */
 int vq_fail(struct cerr *err, const char *param, const char *value, const char *reason);
+/* ISO 8601 date-time query value (changes-since, changes-before) into
+ * *out (microseconds): "'<v>' is not a 'date-time'" otherwise. */
+int vq_datetime(const char *value, const char *param, int64_t *out, struct cerr *err);
 /* Non-negative integer query value. */
 int vq_int(const char *value, const char *param, int64_t min, int64_t *out, struct cerr *err);
 

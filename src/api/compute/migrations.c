@@ -122,13 +122,7 @@ static int time_param(const struct http_request *req, const char *key, int64_t *
                       struct cerr *err)
 {
     const char *v = http_query(req, key);
-    char reason[300];
-    if (!v)
-        return 0;
-    if (clock_parse_iso(v, out) == 0)
-        return 0;
-    snprintf(reason, sizeof(reason), "'%.200s' is not a 'date-time'", v);
-    return vq_fail(err, key, v, reason);
+    return v ? vq_datetime(v, key, out, err) : 0;
 }
 
 /* search_opts as _index builds them; before 2.59 changes-since/-before

@@ -145,11 +145,8 @@ static int check_formats(const struct http_request *req, struct cerr *err)
         int64_t t;
         if ((!strcmp(k, "changes-since") || (!strcmp(k, "changes-before") &&
                                               req->mv >= MV_CHANGES_BEFORE)) &&
-            clock_parse_iso(v, &t) < 0) {
-            char reason[300];
-            snprintf(reason, sizeof(reason), "'%.200s' is not a 'date-time'", v);
-            return vq_fail(err, k, v, reason);
-        }
+            vq_datetime(v, k, &t, err) < 0)
+            return -1;
     }
     return 0;
 }
